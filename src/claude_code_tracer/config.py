@@ -1,0 +1,86 @@
+"""Settings: one frozen dataclass, resolved as flags > environment > defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "claude-code-tracer"
+DEFAULT_PORT = 8420
+DEFAULT_HOST = "127.0.0.1"
+PRICING_URL = (
+    "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+)
+TRUTHY = {"1", "true", "yes", "on"}
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    return Path(env.get("HOME") or Path.home())
+
+
+def default_claude_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """`CLAUDE_DIR` (comma-separated list allowed), else `~/.claude`."""
+    raw = env.get("CLAUDE_DIR", "").strip()
+    if raw:
+        return parse_dir_list(raw)
+    return (_home(env) / ".claude",)
+
+
+def parse_dir_list(raw: str) -> tuple[Path, ...]:
+    dirs = [Path(part.strip()).expanduser() for part in raw.split(",") if part.strip()]
+    unique: list[Path] = []
+    for d in dirs:
+        if d not in unique:
+            unique.append(d)
+    return tuple(unique)
+
+
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """`$XDG_CACHE_HOME/claude-code-tracer`, default `~/.cache/claude-code-tracer`."""
+    xdg = env.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else _home(env) / ".cache"
+    return base / APP_NAME
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to run; no module-level state anywhere else."""
+
+    claude_dirs: tuple[Path, ...]
+    cache_dir: Path
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    offline: bool = False
+    watch: bool = True
+    demo: bool = False
+    pricing_url: str = PRICING_URL
+    pricing_max_age_s: float = 24 * 3600.0
+    poll_interval_s: float = 1.0
+    workers: int = 0  # 0: one per CPU
+    extra_hosts: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def db_path(self) -> Path:
+        name = "demo.duckdb" if self.demo else "index.duckdb"
+        return self.cache_dir / name
+
+    @property
+    def pricing_cache_path(self) -> Path:
+        return self.cache_dir / "pricing.json"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **flags: Any) -> Settings:
+        """Build settings: explicit flags (not None) win over the environment, then defaults."""
+        env = os.environ if env is None else env
+        base = cls(
+            claude_dirs=default_claude_dirs(env),
+            cache_dir=default_cache_dir(env),
+            offline=env.get("CCTRACER_OFFLINE", "").strip().lower() in TRUTHY,
+        )
+        given = {k: v for k, v in flags.items() if v is not None}
+        if "claude_dirs" in given and isinstance(given["claude_dirs"], str):
+            given["claude_dirs"] = parse_dir_list(given["claude_dirs"])
+        return replace(base, **given)

@@ -1,0 +1,242 @@
+"""What a transcript line becomes: the normalized row shapes shared by parser and database.
+
+The parser (`services.log_parser`) fills these tables column by column; the database
+(`services.database`) creates them from the same specs, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql: str  # DuckDB type
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _spec(name: str, *cols: tuple[str, str]) -> TableSpec:
+    return TableSpec(name, tuple(Column(n, t) for n, t in cols))
+
+
+# Columns every per-file fact carries: where it came from and whom it belongs to.
+_OWNER = (
+    ("file_id", "INTEGER"),
+    ("line_no", "INTEGER"),
+    ("project_hash", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),  # '' for the main thread
+)
+
+MESSAGES = _spec(
+    "messages",
+    *_OWNER,
+    ("byte_offset", "BIGINT"),
+    ("line_offsets", "BIGINT[]"),  # every line of a streamed group, head first
+    ("line_lens", "INTEGER[]"),
+    ("uuid", "VARCHAR"),
+    ("uuids", "VARCHAR[]"),
+    ("parent_uuid", "VARCHAR"),
+    ("entry_type", "VARCHAR"),  # user, assistant, system, attachment
+    ("subtype", "VARCHAR"),
+    ("kind", "VARCHAR"),  # prompt, assistant, tool_result, command, subagent, system, error
+    ("ts", "TIMESTAMP"),
+    ("ts_end", "TIMESTAMP"),
+    ("is_sidechain", "BOOLEAN"),
+    ("is_meta", "BOOLEAN"),
+    ("model", "VARCHAR"),
+    ("message_id", "VARCHAR"),
+    ("request_id", "VARCHAR"),
+    ("text", "VARCHAR"),
+    ("text_len", "INTEGER"),
+    ("thinking", "VARCHAR"),
+    ("block_types", "VARCHAR[]"),
+    ("tool_names", "VARCHAR[]"),
+    ("has_error", "BOOLEAN"),
+    ("error_category", "VARCHAR"),
+    ("cwd", "VARCHAR"),
+    ("version", "VARCHAR"),
+    ("git_branch", "VARCHAR"),
+    ("prompt_hash", "VARCHAR"),
+    ("usage_key", "VARCHAR"),
+)
+
+USAGE = _spec(
+    "usage",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("usage_key", "VARCHAR"),
+    ("message_id", "VARCHAR"),
+    ("model", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("is_sidechain", "BOOLEAN"),
+    ("input_tokens", "BIGINT"),
+    ("output_tokens", "BIGINT"),
+    ("cache_creation_tokens", "BIGINT"),
+    ("cache_5m_tokens", "BIGINT"),
+    ("cache_1h_tokens", "BIGINT"),
+    ("cache_read_tokens", "BIGINT"),
+    ("speed", "VARCHAR"),
+    ("inference_geo", "VARCHAR"),
+    ("service_tier", "VARCHAR"),
+    ("web_search_requests", "INTEGER"),
+)
+
+TOOL_CALLS = _spec(
+    "tool_calls",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("tool_use_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("key_arg", "VARCHAR"),
+    ("input_json", "VARCHAR"),
+    ("input_len", "INTEGER"),
+    ("ts", "TIMESTAMP"),
+    ("is_spawn", "BOOLEAN"),
+    ("subagent_type", "VARCHAR"),
+    ("description", "VARCHAR"),
+    ("prompt_hash", "VARCHAR"),
+    ("skill", "VARCHAR"),
+    ("background", "BOOLEAN"),
+)
+
+TOOL_RESULTS = _spec(
+    "tool_results",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("tool_use_id", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("is_error", "BOOLEAN"),
+    ("error_kind", "VARCHAR"),  # tool_error, rejected, interrupted
+    ("content", "VARCHAR"),
+    ("content_len", "INTEGER"),
+    ("linked_agent_id", "VARCHAR"),
+    ("total_tokens", "BIGINT"),
+    ("total_duration_ms", "BIGINT"),
+    ("total_tool_uses", "INTEGER"),
+    ("is_async", "BOOLEAN"),
+)
+
+CODE_CHANGES = _spec(
+    "code_changes",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("tool_use_id", "VARCHAR"),
+    ("tool_name", "VARCHAR"),
+    ("file_path", "VARCHAR"),
+    ("change_type", "VARCHAR"),  # create, modify
+    ("lines_added", "INTEGER"),
+    ("lines_removed", "INTEGER"),
+    ("ts", "TIMESTAMP"),
+)
+
+COMMANDS = _spec(
+    "commands",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("name", "VARCHAR"),
+    ("args", "VARCHAR"),
+    ("source", "VARCHAR"),  # prompt, local, bash
+)
+
+ERRORS = _spec(
+    "errors",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("category", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("tool_name", "VARCHAR"),
+    ("tool_use_id", "VARCHAR"),
+    ("status", "INTEGER"),
+)
+
+COMPACTIONS = _spec(
+    "compactions",
+    *_OWNER,
+    ("message_uuid", "VARCHAR"),
+    ("ts", "TIMESTAMP"),
+    ("trigger", "VARCHAR"),
+    ("pre_tokens", "BIGINT"),
+    ("post_tokens", "BIGINT"),
+)
+
+AGENT_LINKS = _spec(
+    "agent_links",
+    *_OWNER,
+    ("linked_agent_id", "VARCHAR"),
+    ("tool_use_id", "VARCHAR"),
+    ("source", "VARCHAR"),  # progress, result, meta, prompt
+)
+
+SUMMARIES = _spec(
+    "summaries",
+    *_OWNER,
+    ("summary", "VARCHAR"),
+    ("leaf_uuid", "VARCHAR"),
+)
+
+FACT_TABLES: tuple[TableSpec, ...] = (
+    MESSAGES,
+    USAGE,
+    TOOL_CALLS,
+    TOOL_RESULTS,
+    CODE_CHANGES,
+    COMMANDS,
+    ERRORS,
+    COMPACTIONS,
+    AGENT_LINKS,
+    SUMMARIES,
+)
+
+# Message kinds, the values of the `type` filter of message lists.
+KINDS = ("prompt", "assistant", "tool_result", "command", "subagent", "system", "error")
+# Error categories.
+ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_error")
+MAIN_THREAD = ""
+
+
+class TokenUsage(BaseModel):
+    """The four token counts, always in this order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+
+    @property
+    def total(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_creation_input_tokens
+            + self.cache_read_input_tokens
+        )
+
+
+class ToolUse(BaseModel):
+    """A tool call paired with its result."""
+
+    tool_use_id: str
+    name: str
+    key_arg: str | None = None
+    input: object = None
+    result: str | None = None
+    is_error: bool = False
+    error_kind: str | None = None
+    duration_ms: int | None = None

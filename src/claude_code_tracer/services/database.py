@@ -1,0 +1,434 @@
+"""The DuckDB index: one connection per app, the schema (one place, versioned), file discovery.
+
+The index lives in the cache directory and is only ever derived from the transcripts, so an
+index from another schema version, or one that cannot be opened, is deleted and rebuilt.
+Nothing here writes inside a Claude data directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from claude_code_tracer.models.entries import FACT_TABLES, TableSpec
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 7
+
+# Derived columns appended to fact tables, filled by the indexer's refresh step.
+DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "messages": (("seq", "INTEGER"), ("dup", "BOOLEAN")),
+    "usage": (("counted", "BOOLEAN"), ("cost", "DOUBLE"), ("priced", "BOOLEAN")),
+    "tool_calls": (
+        ("result_uuid", "VARCHAR"),
+        ("result_ts", "TIMESTAMP"),
+        ("duration_ms", "BIGINT"),
+        ("is_error", "BOOLEAN"),
+        ("error_kind", "VARCHAR"),
+    ),
+}
+
+FILES_TABLE = """
+CREATE TABLE files (
+    file_id INTEGER,
+    path VARCHAR,
+    root VARCHAR,
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    agent_id VARCHAR,
+    kind VARCHAR,             -- session, subagent, legacy_agent
+    size BIGINT,
+    mtime_ns BIGINT,
+    lines INTEGER,
+    entries INTEGER,
+    bad_lines INTEGER,
+    bad_reasons VARCHAR,      -- JSON object reason -> count
+    parsed_bytes BIGINT,
+    pending_bytes BIGINT,
+    cwd VARCHAR,
+    custom_title VARCHAR,
+    ai_title VARCHAR,
+    agent_name VARCHAR,
+    last_prompt VARCHAR,
+    versions VARCHAR[],
+    git_branch VARCHAR,
+    first_ts TIMESTAMP,
+    last_ts TIMESTAMP,
+    line_session_id VARCHAR,
+    line_agent_id VARCHAR,
+    last_kind VARCHAR,
+    last_stop_reason VARCHAR,
+    agent_type VARCHAR,
+    agent_description VARCHAR,
+    agent_tool_use_id VARCHAR,
+    agent_parent_id VARCHAR,
+    indexed_at TIMESTAMP
+)
+"""
+
+SESSIONS_TABLE = """
+CREATE TABLE sessions (
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    title VARCHAR,
+    title_source VARCHAR,
+    first_prompt VARCHAR,
+    start_time TIMESTAMP,
+    end_time TIMESTAMP,
+    duration_seconds DOUBLE,
+    message_count INTEGER,
+    prompt_count INTEGER,
+    tool_calls INTEGER,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    total_tokens BIGINT,
+    cost DOUBLE,
+    sub_input_tokens BIGINT,
+    sub_output_tokens BIGINT,
+    sub_cache_creation_tokens BIGINT,
+    sub_cache_read_tokens BIGINT,
+    sub_cost DOUBLE,
+    errors INTEGER,
+    subagent_count INTEGER,
+    models VARCHAR[],
+    unpriced_models VARCHAR[],
+    git_branch VARCHAR,
+    version VARCHAR,
+    cwd VARCHAR,
+    file_mtime TIMESTAMP,
+    last_kind VARCHAR,
+    last_stop_reason VARCHAR,
+    has_main_file BOOLEAN,
+    bad_lines INTEGER
+)
+"""
+
+AGENTS_TABLE = """
+CREATE TABLE agents (
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    agent_id VARCHAR,
+    kind VARCHAR,              -- task, compact, inline, warmup, workflow
+    agent_type VARCHAR,
+    description VARCHAR,
+    spawn_tool_use_id VARCHAR,
+    spawn_message_uuid VARCHAR,
+    is_async BOOLEAN,
+    start_time TIMESTAMP,
+    end_time TIMESTAMP,
+    duration_seconds DOUBLE,
+    message_count INTEGER,
+    tool_calls INTEGER,
+    errors INTEGER,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    total_tokens BIGINT,
+    cost DOUBLE,
+    models VARCHAR[]
+)
+"""
+
+PROJECTS_TABLE = """
+CREATE TABLE projects (
+    path_hash VARCHAR,
+    project_path VARCHAR,
+    session_count INTEGER,
+    message_count BIGINT,
+    tool_calls BIGINT,
+    errors BIGINT,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    total_tokens BIGINT,
+    cost DOUBLE,
+    first_activity TIMESTAMP,
+    last_activity TIMESTAMP,
+    models VARCHAR[]
+)
+"""
+
+MODEL_PRICES_TABLE = """
+CREATE TABLE model_prices (
+    model VARCHAR,
+    price_key VARCHAR,
+    input DOUBLE,
+    output DOUBLE,
+    cache_write_5m DOUBLE,
+    cache_write_1h DOUBLE,
+    cache_read DOUBLE,
+    input_200k DOUBLE,
+    output_200k DOUBLE,
+    cache_write_5m_200k DOUBLE,
+    cache_write_1h_200k DOUBLE,
+    cache_read_200k DOUBLE,
+    fast_multiplier DOUBLE,
+    us_multiplier DOUBLE
+)
+"""
+
+META_TABLE = "CREATE TABLE meta (key VARCHAR, value VARCHAR)"
+
+INDEXES = (
+    "CREATE INDEX messages_session ON messages (project_hash, session_id)",
+    "CREATE INDEX messages_uuid ON messages (uuid)",
+    "CREATE INDEX usage_session ON usage (project_hash, session_id)",
+    "CREATE INDEX usage_key ON usage (usage_key)",
+    "CREATE INDEX tool_calls_session ON tool_calls (project_hash, session_id)",
+    "CREATE INDEX tool_results_session ON tool_results (project_hash, session_id)",
+    "CREATE INDEX files_path ON files (path)",
+    "CREATE INDEX sessions_key ON sessions (project_hash, session_id)",
+    "CREATE INDEX agents_key ON agents (project_hash, agent_id)",
+)
+
+
+def fact_table_ddl(spec: TableSpec) -> str:
+    cols = [f"{c.name} {c.sql}" for c in spec.columns]
+    cols += [f"{name} {sql}" for name, sql in DERIVED_COLUMNS.get(spec.name, ())]
+    return f"CREATE TABLE {spec.name} ({', '.join(cols)})"
+
+
+def schema_ddl() -> list[str]:
+    """Every statement that creates the index, in order."""
+    ddl = [META_TABLE, FILES_TABLE, SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
+    ddl += [MODEL_PRICES_TABLE]
+    ddl += [fact_table_ddl(spec) for spec in FACT_TABLES]
+    ddl += list(INDEXES)
+    return ddl
+
+
+class Database:
+    """Owns the DuckDB connection; hands out one cursor per unit of work."""
+
+    def __init__(self, path: Path, *, threads: int = 0, memory_limit: str = "1GB") -> None:
+        self.path = path
+        self.write_lock = threading.Lock()
+        self.rebuilt = False
+        self.conn = self._open(threads, memory_limit)
+
+    def _connect(self, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+        if threads:
+            config["threads"] = threads
+        return duckdb.connect(str(self.path), config=config)
+
+    def _open(self, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = self._connect(threads, memory_limit)
+            version = self._schema_version(conn)
+        except (duckdb.Error, OSError) as exc:
+            log.warning("index %s cannot be opened (%s); rebuilding it", self.path, exc)
+            self._delete_files()
+            conn = self._connect(threads, memory_limit)
+            version = None
+        if version == SCHEMA_VERSION:
+            return conn
+        if version is not None or self._has_tables(conn):
+            log.info("index schema %s != %s; rebuilding", version, SCHEMA_VERSION)
+            conn.close()
+            self._delete_files()
+            conn = self._connect(threads, memory_limit)
+        self._create(conn)
+        self.rebuilt = True
+        return conn
+
+    @staticmethod
+    def _has_tables(conn: duckdb.DuckDBPyConnection) -> bool:
+        row = conn.execute("SELECT count(*) FROM duckdb_tables()").fetchone()
+        return bool(row and row[0])
+
+    @staticmethod
+    def _schema_version(conn: duckdb.DuckDBPyConnection) -> int | None:
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException:
+            return None
+        if row is None:
+            return None
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            return -1
+
+    def _delete_files(self) -> None:
+        for suffix in ("", ".wal", ".tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(str(self.path) + suffix).unlink()
+
+    @staticmethod
+    def _create(conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute("BEGIN")
+        for statement in schema_ddl():
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        conn.execute("COMMIT")
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of its own for one request or one job (DuckDB cursors are not shared)."""
+        return self.conn.cursor()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def get_meta(self, key: str) -> str | None:
+        with self.reading() as cur:
+            row = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    @staticmethod
+    def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+        cur.execute("DELETE FROM meta WHERE key = ?", [key])
+        cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+    def close(self) -> None:
+        with contextlib.suppress(duckdb.Error):
+            self.conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# discovery
+
+
+@dataclass(frozen=True)
+class DiscoveredFile:
+    path: str
+    root: str
+    project_hash: str
+    session_id: str  # '' for legacy flat agents (their lines name the parent)
+    agent_id: str  # '' for main session files
+    kind: str  # session, subagent, legacy_agent
+    size: int
+    mtime_ns: int
+    meta_path: str = ""
+
+
+@dataclass
+class Discovery:
+    files: list[DiscoveredFile]
+    roots_missing: list[str]
+    roots_seen: list[str]
+
+
+def _scan(path: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(path) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _regular_file(entry: os.DirEntry[str]) -> os.stat_result | None:
+    """stat of a regular file (symlinks followed); None for dangling links, dirs, devices."""
+    try:
+        st = entry.stat(follow_symlinks=True)
+    except OSError:
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False
+
+
+def _agent_files(
+    folder: str, root: str, project: str, session_id: str, seen: set[str]
+) -> Iterator[DiscoveredFile]:
+    """agent-*.jsonl in <session>/subagents/ and <session>/subagents/workflows/<run>/."""
+    real = os.path.realpath(folder)
+    if real in seen:  # symlink loop or the same folder reached twice
+        return
+    seen.add(real)
+    for entry in _scan(folder):
+        name = entry.name
+        if name == "workflows" and _is_dir(entry):
+            for run in _scan(entry.path):
+                if _is_dir(run):
+                    yield from _agent_files(run.path, root, project, session_id, seen)
+            continue
+        if not (name.startswith("agent-") and name.endswith(".jsonl")):
+            continue
+        st = _regular_file(entry)
+        if st is None:
+            continue
+        stem = name[: -len(".jsonl")]
+        meta = os.path.join(folder, stem + ".meta.json")
+        yield DiscoveredFile(
+            path=entry.path,
+            root=root,
+            project_hash=project,
+            session_id=session_id,
+            agent_id=stem[len("agent-") :],
+            kind="subagent",
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            meta_path=meta if os.path.isfile(meta) else "",
+        )
+
+
+def discover(roots: tuple[Path, ...]) -> Discovery:
+    """Every transcript under <root>/projects/<folder>/ of each data directory."""
+    files: list[DiscoveredFile] = []
+    missing: list[str] = []
+    seen_roots: list[str] = []
+    seen_dirs: set[str] = set()
+    for root in roots:
+        projects = root / "projects"
+        if not projects.is_dir():
+            missing.append(str(root))
+            continue
+        seen_roots.append(str(root))
+        for folder in sorted(_scan(str(projects)), key=lambda e: e.name):
+            if not _is_dir(folder):
+                continue
+            real = os.path.realpath(folder.path)
+            if real in seen_dirs:
+                continue
+            seen_dirs.add(real)
+            project = folder.name
+            for entry in _scan(folder.path):
+                name = entry.name
+                if name.endswith(".jsonl"):
+                    st = _regular_file(entry)
+                    if st is None:
+                        continue
+                    stem = name[: -len(".jsonl")]
+                    legacy = stem.startswith("agent-")
+                    files.append(
+                        DiscoveredFile(
+                            path=entry.path,
+                            root=str(root),
+                            project_hash=project,
+                            session_id="" if legacy else stem,
+                            agent_id=stem[len("agent-") :] if legacy else "",
+                            kind="legacy_agent" if legacy else "session",
+                            size=st.st_size,
+                            mtime_ns=st.st_mtime_ns,
+                        )
+                    )
+                elif _is_dir(entry):
+                    sub = os.path.join(entry.path, "subagents")
+                    if os.path.isdir(sub):
+                        files.extend(_agent_files(sub, str(root), project, name, seen_dirs))
+    return Discovery(files=files, roots_missing=missing, roots_seen=seen_roots)
