@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -38,6 +39,26 @@ def parse_dir_list(raw: str) -> tuple[Path, ...]:
     return tuple(unique)
 
 
+def local_timezone(env: Mapping[str, str]) -> str:
+    """IANA name of the machine's time zone: `TZ`, else /etc/localtime, else UTC."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    candidates = [env.get("TZ", "").strip().lstrip(":")]
+    with contextlib.suppress(OSError):
+        target = os.readlink("/etc/localtime")
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return name
+    return "UTC"
+
+
 def default_cache_dir(env: Mapping[str, str]) -> Path:
     """`$XDG_CACHE_HOME/claude-code-tracer`, default `~/.cache/claude-code-tracer`."""
     xdg = env.get("XDG_CACHE_HOME", "").strip()
@@ -60,6 +81,7 @@ class Settings:
     pricing_max_age_s: float = 24 * 3600.0
     poll_interval_s: float = 1.0
     workers: int = 0  # 0: one per CPU
+    timezone: str = "UTC"
     extra_hosts: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -75,12 +97,28 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **flags: Any) -> Settings:
         """Build settings: explicit flags (not None) win over the environment, then defaults."""
         env = os.environ if env is None else env
+
+        def flag(name: str, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            return default if not raw else raw in TRUTHY
+
+        port_raw = env.get("CCTRACER_PORT", "").strip()
         base = cls(
             claude_dirs=default_claude_dirs(env),
             cache_dir=default_cache_dir(env),
-            offline=env.get("CCTRACER_OFFLINE", "").strip().lower() in TRUTHY,
+            host=env.get("CCTRACER_HOST", "").strip() or DEFAULT_HOST,
+            port=int(port_raw) if port_raw.isdigit() else DEFAULT_PORT,
+            offline=flag("CCTRACER_OFFLINE", False),
+            watch=flag("CCTRACER_WATCH", True),
+            demo=flag("CCTRACER_DEMO", False),
+            timezone=local_timezone(env),
         )
         given = {k: v for k, v in flags.items() if v is not None}
         if "claude_dirs" in given and isinstance(given["claude_dirs"], str):
             given["claude_dirs"] = parse_dir_list(given["claude_dirs"])
-        return replace(base, **given)
+        settings = replace(base, **given)
+        if not 0 < settings.port < 65536:
+            raise ValueError(f"port out of range: {settings.port}")
+        if not settings.claude_dirs:
+            raise ValueError("no Claude data directory given")
+        return settings

@@ -1,0 +1,176 @@
+"""The app factory. No module-level state: everything hangs off `create_app(settings)`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from claude_code_tracer import __version__
+from claude_code_tracer.config import Settings
+from claude_code_tracer.models.responses import ErrorBody, ErrorResponse
+from claude_code_tracer.routers import metrics, projects, sessions, subagents, system
+from claude_code_tracer.services.runtime import Runtime
+from claude_code_tracer.services.store import NotFound
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    422: "invalid_parameters",
+    500: "internal_error",
+}
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def error_response(
+    status: int, message: str, details: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(
+        error=ErrorBody(
+            status=status,
+            code=ERROR_CODES.get(status, "error"),
+            message=message,
+            details=details or [],
+        )
+    )
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    hosts = {*LOOPBACK_HOSTS, settings.host, *settings.extra_hosts}
+    return frozenset(h.lower() for h in hosts if h)
+
+
+class GuardMiddleware:
+    """Host allow-list (no DNS rebinding) and security headers on every response."""
+
+    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    def _host_ok(self, scope: Scope) -> bool:
+        for key, value in scope.get("headers", []):
+            if key == b"host":
+                host = value.decode("latin-1").strip().lower()
+                if host.startswith("["):
+                    name = host.split("]", 1)[0] + "]"
+                else:
+                    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+                return name in self.hosts or name.strip("[]") in self.hosts
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        if not self._host_ok(scope):
+            response = error_response(400, "unknown Host header")
+            await response(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"content-security-policy", CSP.encode()),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, start: bool = True
+) -> FastAPI:
+    """Build the app for `settings`. `start=False` leaves indexing to the caller (tests)."""
+    rt = runtime or Runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt.broker.bind(asyncio.get_running_loop())
+        if start:
+            rt.start()
+        try:
+            yield
+        finally:
+            rt.stop()
+
+    app = FastAPI(
+        title="claude-code-tracer",
+        version=__version__,
+        summary="Where the time, tokens and money of Claude Code went.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = rt
+    app.state.settings = settings
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error_response(404, f"{exc.what} not found")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "no such endpoint"
+        return error_response(exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        return error_response(422, "invalid parameters", details)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(500, "internal error")
+
+    for router in (projects.router, sessions.router, subagents.router, metrics.router):
+        app.include_router(
+            router, responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
+        )
+    app.include_router(system.router)
+    swagger = system.swagger_dir()
+    if swagger:
+        app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(GuardMiddleware, hosts=allowed_hosts(settings))
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `cctracer --reload`): settings from the env."""
+    return create_app(Settings.from_env())

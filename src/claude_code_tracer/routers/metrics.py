@@ -1,0 +1,81 @@
+"""/api/metrics: pricing, daily series, aggregates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+
+from claude_code_tracer.models.responses import AggregateMetrics, DailyMetrics, PricingInfo
+from claude_code_tracer.routers.deps import (
+    RangeDep,
+    RuntimeDep,
+    Since,
+    StoreDep,
+    TzParam,
+    Until,
+    resolve_tz,
+    time_range,
+)
+from claude_code_tracer.services.store import TimeRange
+
+router = APIRouter(prefix="/api/metrics", tags=["metrics"])
+
+Days = Annotated[
+    int | None, Query(ge=1, le=3660, description="the last N days up to today (instead of since)")
+]
+
+
+@router.get("/pricing", response_model=PricingInfo, summary="Current model pricing (LiteLLM)")
+def pricing(store: StoreDep) -> PricingInfo:
+    return store.pricing()
+
+
+def _daily_range(
+    runtime: RuntimeDep, since: Since, until: Until, days: int | None, tz: str | None
+) -> TimeRange:
+    """since/until, or the last `days` days up to today in the requested time zone."""
+    if days is not None and since is None:
+        until = until or datetime.now(ZoneInfo(resolve_tz(runtime, tz))).date()
+        since = until - timedelta(days=days - 1)
+    return time_range(runtime, since, until, tz)
+
+
+@router.get("/daily", response_model=DailyMetrics, summary="Daily metrics over all projects")
+def daily_all(
+    runtime: RuntimeDep,
+    store: StoreDep,
+    since: Since = None,
+    until: Until = None,
+    days: Days = None,
+    tz: TzParam = None,
+) -> DailyMetrics:
+    return store.daily(None, _daily_range(runtime, since, until, days, tz))
+
+
+@router.get(
+    "/daily/{path_hash}", response_model=DailyMetrics, summary="Daily metrics for a project"
+)
+def daily(
+    path_hash: str,
+    runtime: RuntimeDep,
+    store: StoreDep,
+    since: Since = None,
+    until: Until = None,
+    days: Days = None,
+    tz: TzParam = None,
+) -> DailyMetrics:
+    return store.daily(path_hash, _daily_range(runtime, since, until, days, tz))
+
+
+@router.get(
+    "/aggregate", response_model=AggregateMetrics, summary="Global or per-project aggregates"
+)
+def aggregate(
+    store: StoreDep,
+    rng: RangeDep,
+    project_hash: Annotated[str | None, Query(max_length=300)] = None,
+) -> AggregateMetrics:
+    return store.aggregate(project_hash or None, rng)

@@ -1,0 +1,73 @@
+"""/api/projects: projects, their sessions, metrics and tools."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from claude_code_tracer.models.responses import ProjectList, ProjectMetrics, SessionList, ToolStats
+from claude_code_tracer.routers.deps import (
+    Order,
+    Page,
+    PerPage,
+    RangeDep,
+    SearchParam,
+    StoreDep,
+)
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+ProjectSort = Literal["last_activity", "first_activity", "cost", "tokens", "sessions", "name"]
+SessionSort = Literal["start", "end", "cost", "tokens", "duration", "messages", "errors"]
+
+
+@router.get("", response_model=ProjectList, summary="List all projects with aggregated metrics")
+def list_projects(
+    store: StoreDep,
+    rng: RangeDep,
+    sort: Annotated[ProjectSort, Query()] = "last_activity",
+    search: SearchParam = None,
+) -> ProjectList:
+    return store.projects(rng, sort, search or None)
+
+
+@router.get(
+    "/{path_hash}/sessions", response_model=SessionList, summary="List sessions for a project"
+)
+def list_sessions(
+    path_hash: str,
+    store: StoreDep,
+    rng: RangeDep,
+    page: Page = 1,
+    per_page: PerPage = 50,
+    sort: Annotated[SessionSort, Query()] = "start",
+    order: Annotated[Order, Query()] = "desc",
+    search: SearchParam = None,
+) -> SessionList:
+    return store.sessions(
+        path_hash,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        order=order,
+        search=search or None,
+        rng=rng,
+    )
+
+
+@router.get(
+    "/{path_hash}/metrics",
+    response_model=ProjectMetrics,
+    summary="Aggregated metrics across all sessions",
+)
+def project_metrics(path_hash: str, store: StoreDep, rng: RangeDep) -> ProjectMetrics:
+    return store.project_metrics(path_hash, rng)
+
+
+@router.get(
+    "/{path_hash}/tools", response_model=ToolStats, summary="Tool usage across all sessions"
+)
+def project_tools(path_hash: str, store: StoreDep) -> ToolStats:
+    store.project_path(path_hash)
+    return store.tools(path_hash)

@@ -1,0 +1,457 @@
+"""The SQL the API and the pages run, as named constants. Values are always bound parameters;
+the only text ever formatted into a statement is an ORDER BY taken from the allow-lists below.
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------------------------------------
+# allow-lists (request value -> SQL)
+
+PROJECT_SORTS = {
+    "last_activity": "last_activity DESC NULLS LAST, path_hash",
+    "first_activity": "first_activity ASC NULLS LAST, path_hash",
+    "cost": "total_cost DESC, path_hash",
+    "tokens": "total_tokens DESC, path_hash",
+    "sessions": "session_count DESC, path_hash",
+    "name": "coalesce(project_path, path_hash), path_hash",
+}
+
+SESSION_SORTS = {
+    "start": "start_time {dir} NULLS LAST, session_id",
+    "end": "end_time {dir} NULLS LAST, session_id",
+    "cost": "cost {dir}, session_id",
+    "tokens": "total_tokens {dir}, session_id",
+    "duration": "duration_seconds {dir} NULLS LAST, session_id",
+    "messages": "message_count {dir}, session_id",
+    "errors": "errors {dir}, session_id",
+}
+SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
+
+# running: written in the last 10 s, or a turn still in flight (last entry a prompt, a tool
+# result or a spawn, or a response that stopped for tool use) and written in the last 10 min;
+# idle: written in the last 30 min; ended: otherwise.
+STATUS_SQL = """
+CASE
+    WHEN s.file_mtime IS NULL THEN 'ended'
+    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 10 THEN 'running'
+    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 600
+        AND (s.last_kind IN ('prompt', 'tool_result', 'subagent')
+             OR s.last_stop_reason = 'tool_use') THEN 'running'
+    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 1800 THEN 'idle'
+    ELSE 'ended'
+END
+"""
+
+USAGE_SUMS = """
+    coalesce(sum(u.input_tokens), 0), coalesce(sum(u.output_tokens), 0),
+    coalesce(sum(u.cache_creation_tokens), 0), coalesce(sum(u.cache_read_tokens), 0),
+    coalesce(sum(u.cost), 0.0)
+"""
+
+# ---------------------------------------------------------------------------------------------
+# projects
+
+PROJECT_COLUMNS = """
+    path_hash, project_path, session_count, message_count, tool_calls, errors,
+    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, total_cost,
+    first_activity, last_activity, models
+"""
+
+PROJECTS_ALL = """
+SELECT * FROM (
+    SELECT path_hash, project_path, session_count, message_count, tool_calls, errors,
+        input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens,
+        total_tokens, cost AS total_cost, first_activity, last_activity, models
+    FROM projects
+)
+WHERE (?::VARCHAR IS NULL
+       OR strpos(lower(coalesce(project_path, '') || ' ' || path_hash), lower(?)) > 0)
+ORDER BY {order}
+"""
+
+# A date range: sessions with activity in it, tokens and cost of the responses in it.
+PROJECTS_RANGE = """
+WITH u AS (
+    SELECT project_hash,
+        sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+        sum(cache_creation_tokens) AS cache_creation_tokens,
+        sum(cache_read_tokens) AS cache_read_tokens, sum(cost) AS cost,
+        list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models
+    FROM usage WHERE counted AND ts >= ? AND ts < ?
+    GROUP BY project_hash
+),
+s AS (
+    SELECT project_hash, count(*) AS session_count, sum(message_count) AS message_count,
+        sum(tool_calls) AS tool_calls, sum(errors) AS errors,
+        min(start_time) AS first_activity, max(end_time) AS last_activity
+    FROM sessions WHERE end_time >= ? AND start_time < ?
+    GROUP BY project_hash
+)
+SELECT * FROM (
+    SELECT p.path_hash, p.project_path, s.session_count, s.message_count, s.tool_calls,
+        s.errors, coalesce(u.input_tokens, 0) AS input_tokens,
+        coalesce(u.output_tokens, 0) AS output_tokens,
+        coalesce(u.cache_creation_tokens, 0) AS cache_creation_tokens,
+        coalesce(u.cache_read_tokens, 0) AS cache_read_tokens,
+        coalesce(u.input_tokens + u.output_tokens + u.cache_creation_tokens
+            + u.cache_read_tokens, 0) AS total_tokens,
+        coalesce(u.cost, 0.0) AS total_cost,
+        s.first_activity, s.last_activity, coalesce(u.models, []) AS models
+    FROM projects p JOIN s ON s.project_hash = p.path_hash
+    LEFT JOIN u ON u.project_hash = p.path_hash
+)
+WHERE (?::VARCHAR IS NULL
+       OR strpos(lower(coalesce(project_path, '') || ' ' || path_hash), lower(?)) > 0)
+ORDER BY {order}
+"""
+
+PROJECT_EXISTS = "SELECT project_path FROM projects WHERE path_hash = ?"
+
+# ---------------------------------------------------------------------------------------------
+# sessions
+
+SESSION_COLUMNS = f"""
+    s.session_id, s.project_hash, s.title, s.title_source, s.first_prompt, s.start_time,
+    s.end_time, s.duration_seconds, s.message_count, s.prompt_count, s.tool_calls,
+    s.input_tokens, s.output_tokens, s.cache_creation_tokens, s.cache_read_tokens, s.cost,
+    s.sub_input_tokens, s.sub_output_tokens, s.sub_cache_creation_tokens,
+    s.sub_cache_read_tokens, s.sub_cost, s.errors, s.subagent_count, s.models,
+    s.unpriced_models, s.git_branch, s.version, {STATUS_SQL} AS status
+"""
+
+SESSIONS_FILTER = """
+    s.project_hash = ?
+    AND (?::TIMESTAMP IS NULL OR s.end_time >= ?)
+    AND (?::TIMESTAMP IS NULL OR s.start_time < ?)
+    AND (?::VARCHAR IS NULL
+         OR strpos(lower(coalesce(s.title, '')), lower(?)) > 0
+         OR strpos(lower(coalesce(s.first_prompt, '')), lower(?)) > 0
+         OR strpos(lower(s.session_id), lower(?)) > 0)
+"""
+
+SESSIONS_OF_PROJECT = f"""
+SELECT {SESSION_COLUMNS}
+FROM sessions s
+WHERE {SESSIONS_FILTER}
+ORDER BY {{order}}
+LIMIT ? OFFSET ?
+"""
+
+SESSIONS_COUNT = f"SELECT count(*) FROM sessions s WHERE {SESSIONS_FILTER}"
+
+SESSION_ONE = f"""
+SELECT {SESSION_COLUMNS}, p.project_path, s.cwd, s.bad_lines, s.end_time,
+    (SELECT count(*) FROM compactions c
+     WHERE c.project_hash = s.project_hash AND c.session_id = s.session_id)
+FROM sessions s LEFT JOIN projects p ON p.path_hash = s.project_hash
+WHERE s.project_hash = ? AND s.session_id = ?
+"""
+
+SESSION_EXISTS = "SELECT 1 FROM sessions WHERE project_hash = ? AND session_id = ?"
+
+# ---------------------------------------------------------------------------------------------
+# metrics over a set of sessions (placeholders: project or NULL, session or NULL, since, until)
+
+SCOPE_WHERE = """
+    (?::VARCHAR IS NULL OR x.project_hash = ?)
+    AND (?::VARCHAR IS NULL OR x.session_id = ?)
+"""
+
+MODEL_USAGE = f"""
+SELECT u.model, bool_and(u.priced),
+    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
+    sum(u.cache_read_tokens), sum(u.cost), count(*)
+FROM usage u
+WHERE u.counted AND u.model IS NOT NULL
+  AND {SCOPE_WHERE.replace("x.", "u.")}
+  AND (?::VARCHAR IS NULL OR u.agent_id = ?)
+  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
+GROUP BY u.model
+ORDER BY sum(u.input_tokens + u.output_tokens + u.cache_creation_tokens
+    + u.cache_read_tokens) DESC, u.model
+"""
+
+SUBAGENT_USAGE = f"""
+SELECT {USAGE_SUMS}
+FROM usage u
+WHERE u.counted AND u.agent_id <> '' AND {SCOPE_WHERE.replace("x.", "u.")}
+  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
+"""
+
+SESSION_TOTALS = f"""
+SELECT count(*), coalesce(sum(x.message_count), 0), coalesce(sum(x.prompt_count), 0),
+    coalesce(sum(x.tool_calls), 0), coalesce(sum(x.errors), 0),
+    coalesce(sum(x.subagent_count), 0), min(x.start_time), max(x.end_time),
+    count(DISTINCT x.project_hash)
+FROM sessions x
+WHERE {SCOPE_WHERE}
+  AND (?::TIMESTAMP IS NULL OR x.end_time >= ?) AND (?::TIMESTAMP IS NULL OR x.start_time < ?)
+"""
+
+ERRORS_BY_CATEGORY = f"""
+SELECT x.category, count(DISTINCT x.agent_id || x.message_uuid || x.category
+    || coalesce(x.tool_use_id, ''))
+FROM errors x
+WHERE {SCOPE_WHERE}
+  AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
+GROUP BY x.category ORDER BY x.category
+"""
+
+CODE_CHANGE_TOTALS = f"""
+SELECT coalesce(sum(x.lines_added), 0), coalesce(sum(x.lines_removed), 0),
+    count(DISTINCT x.file_path)
+FROM (SELECT DISTINCT ON (tool_use_id) * FROM code_changes x
+      WHERE {SCOPE_WHERE}
+        AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)) x
+"""
+
+COMPACTION_COUNT = f"""
+SELECT count(DISTINCT x.message_uuid) FROM compactions x
+WHERE {SCOPE_WHERE}
+  AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
+"""
+
+KIND_COUNTS = """
+SELECT kind, count(*) FROM messages
+WHERE project_hash = ? AND session_id = ? AND agent_id = '' AND NOT dup
+GROUP BY kind ORDER BY kind
+"""
+
+# Hour-of-week activity in a time zone.
+ACTIVITY = f"""
+SELECT isodow(local) - 1 AS weekday, hour(local) AS hour, count(*) AS messages,
+    coalesce(sum(cost), 0.0) AS cost
+FROM (
+    SELECT timezone(?, timezone('UTC', x.ts)) AS local, u.cost
+    FROM messages x
+    LEFT JOIN usage u ON u.file_id = x.file_id AND u.usage_key = x.usage_key AND u.counted
+    WHERE NOT x.dup AND x.ts IS NOT NULL AND {SCOPE_WHERE}
+      AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
+)
+GROUP BY ALL ORDER BY weekday, hour
+"""
+
+# ---------------------------------------------------------------------------------------------
+# tools
+
+TOOL_STATS = """
+SELECT name, count(*) AS n, count(*) FILTER (WHERE is_error) AS errors,
+    coalesce(sum(duration_ms), 0) AS total_ms, avg(duration_ms) AS mean_ms
+FROM (SELECT DISTINCT ON (project_hash, session_id, tool_use_id) * FROM tool_calls
+      WHERE (?::VARCHAR IS NULL OR project_hash = ?)
+        AND (?::VARCHAR IS NULL OR session_id = ?)
+        AND (?::VARCHAR IS NULL OR agent_id = ?))
+GROUP BY name
+ORDER BY n DESC, name
+"""
+
+# ---------------------------------------------------------------------------------------------
+# messages
+
+MESSAGE_FILTER = """
+    m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND NOT m.dup
+    AND (?::VARCHAR IS NULL OR m.kind = ?)
+    AND (?::VARCHAR IS NULL OR list_contains(m.tool_names, ?))
+    AND (NOT ? OR m.has_error)
+    AND (?::VARCHAR IS NULL OR m.model = ?)
+    AND (?::VARCHAR IS NULL
+         OR strpos(lower(m.text), lower(?)) > 0
+         OR strpos(lower(coalesce(m.thinking, '')), lower(?)) > 0
+         OR EXISTS (
+            SELECT 1 FROM tool_calls c
+            WHERE c.project_hash = m.project_hash AND c.session_id = m.session_id
+              AND c.message_uuid = m.uuid
+              AND strpos(lower(coalesce(c.key_arg, '') || ' ' || c.name), lower(?)) > 0))
+"""
+
+MESSAGE_COLUMNS = """
+    m.seq, m.uuid, m.parent_uuid, m.entry_type, m.kind, m.subtype, m.ts, m.agent_id,
+    m.is_sidechain, m.is_meta, m.model, m.text, m.text_len, m.thinking, m.tool_names,
+    m.has_error, m.error_category, len(m.line_offsets),
+    u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.cost
+"""
+
+MESSAGE_USAGE_JOIN = """
+LEFT JOIN usage u ON u.file_id = m.file_id AND u.usage_key = m.usage_key
+"""
+
+MESSAGES_PAGE = f"""
+SELECT {MESSAGE_COLUMNS}
+FROM messages m {MESSAGE_USAGE_JOIN}
+WHERE {MESSAGE_FILTER}
+ORDER BY m.seq
+LIMIT ? OFFSET ?
+"""
+
+MESSAGES_COUNT = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER}"
+
+MESSAGE_BY_UUID = f"""
+SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id, m.cwd,
+    m.git_branch, m.version, m.file_id, m.line_offsets, m.line_lens, m.uuids
+FROM messages m {MESSAGE_USAGE_JOIN}
+WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND NOT m.dup
+  AND list_contains(m.uuids, ?)
+LIMIT 1
+"""
+
+MESSAGE_BY_INDEX = f"""
+SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id, m.cwd,
+    m.git_branch, m.version, m.file_id, m.line_offsets, m.line_lens, m.uuids
+FROM messages m {MESSAGE_USAGE_JOIN}
+WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND m.seq = ?
+"""
+
+MESSAGE_SOURCE = """
+SELECT f.path, m.line_offsets, m.line_lens, m.uuids
+FROM messages m JOIN files f ON f.file_id = m.file_id
+WHERE m.project_hash = ? AND m.session_id = ? AND m.uuid = ?
+LIMIT 1
+"""
+
+FILE_PATH = "SELECT path FROM files WHERE file_id = ?"
+
+FILTER_KINDS = f"""
+SELECT m.kind, count(*) FROM messages m
+WHERE {MESSAGE_FILTER} GROUP BY m.kind ORDER BY count(*) DESC, m.kind
+"""
+
+FILTER_TOOLS = f"""
+SELECT t.name, count(*) FROM (
+    SELECT unnest(m.tool_names) AS name FROM messages m
+    WHERE {MESSAGE_FILTER} AND m.entry_type = 'assistant'
+) t GROUP BY t.name ORDER BY count(*) DESC, t.name
+"""
+
+FILTER_MODELS = f"""
+SELECT m.model, count(*) FROM messages m
+WHERE {MESSAGE_FILTER} AND m.model IS NOT NULL
+GROUP BY m.model ORDER BY count(*) DESC, m.model
+"""
+
+FILTER_ERRORS = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER} AND m.has_error"
+
+TOOL_CALLS_OF_MESSAGES = """
+SELECT c.message_uuid, c.tool_use_id, c.name, c.key_arg, c.is_error, c.error_kind,
+    c.duration_ms, c.result_uuid IS NOT NULL, a.agent_id, c.input_json, c.input_len,
+    c.result_uuid
+FROM tool_calls c
+LEFT JOIN agents a ON a.project_hash = c.project_hash AND a.session_id = c.session_id
+    AND a.spawn_tool_use_id = c.tool_use_id
+WHERE c.project_hash = ? AND c.session_id = ?
+  AND c.message_uuid IN (SELECT unnest(?::VARCHAR[]))
+ORDER BY c.file_id, c.line_no
+"""
+
+# ---------------------------------------------------------------------------------------------
+# session sections
+
+AGENT_COLUMNS = """
+    a.agent_id, a.session_id, a.project_hash, a.kind, a.agent_type, a.description,
+    a.spawn_tool_use_id, a.spawn_message_uuid, a.is_async, a.start_time, a.end_time,
+    a.duration_seconds, a.message_count, a.tool_calls, a.errors, a.input_tokens,
+    a.output_tokens, a.cache_creation_tokens, a.cache_read_tokens, a.cost, a.models
+"""
+
+AGENTS_OF_SESSION = f"""
+SELECT {AGENT_COLUMNS} FROM agents a
+WHERE a.project_hash = ? AND a.session_id = ?
+ORDER BY a.start_time NULLS LAST, a.agent_id
+"""
+
+AGENT_ONE = f"""
+SELECT {AGENT_COLUMNS}, s.title, p.project_path,
+    (SELECT m.text FROM messages m
+     WHERE m.project_hash = a.project_hash AND m.session_id = a.session_id
+       AND m.agent_id = a.agent_id AND NOT m.dup AND m.entry_type = 'user'
+     ORDER BY m.seq LIMIT 1)
+FROM agents a
+LEFT JOIN sessions s ON s.project_hash = a.project_hash AND s.session_id = a.session_id
+LEFT JOIN projects p ON p.path_hash = a.project_hash
+WHERE a.project_hash = ? AND a.agent_id = ? AND (?::VARCHAR IS NULL OR a.session_id = ?)
+ORDER BY a.start_time
+LIMIT 1
+"""
+
+SKILL_CALLS = """
+SELECT c.skill, c.tool_use_id, c.ts, c.message_uuid, c.agent_id, c.is_error, c.duration_ms
+FROM (SELECT DISTINCT ON (tool_use_id) * FROM tool_calls
+      WHERE project_hash = ? AND session_id = ? AND name = 'Skill') c
+ORDER BY c.ts NULLS LAST, c.tool_use_id
+"""
+
+CODE_CHANGES_OF_SESSION = """
+SELECT file_path, change_type, tool_name, lines_added, lines_removed, ts, message_uuid,
+    tool_use_id, agent_id
+FROM (SELECT DISTINCT ON (tool_use_id) * FROM code_changes
+      WHERE project_hash = ? AND session_id = ?)
+ORDER BY ts NULLS LAST, file_id, line_no
+"""
+
+ERRORS_OF_SESSION = """
+SELECT category, message, ts, tool_name, tool_use_id, message_uuid, agent_id, status
+FROM (SELECT DISTINCT ON (agent_id, message_uuid, category, coalesce(tool_use_id, '')) *
+      FROM errors WHERE project_hash = ? AND session_id = ?)
+WHERE (?::VARCHAR IS NULL OR category = ?)
+ORDER BY ts NULLS LAST, file_id, line_no
+"""
+
+COMMANDS_OF_SESSION = """
+SELECT name, args, source, ts, message_uuid, agent_id
+FROM (SELECT DISTINCT ON (agent_id, message_uuid) * FROM commands
+      WHERE project_hash = ? AND session_id = ?)
+ORDER BY ts NULLS LAST, file_id, line_no
+"""
+
+COMPACTIONS_OF_SESSION = """
+SELECT trigger, pre_tokens, post_tokens, ts, message_uuid
+FROM (SELECT DISTINCT ON (message_uuid) * FROM compactions
+      WHERE project_hash = ? AND session_id = ? AND agent_id = '')
+ORDER BY ts NULLS LAST
+"""
+
+# ---------------------------------------------------------------------------------------------
+# daily
+
+DAILY_USAGE = """
+SELECT CAST(timezone(?, timezone('UTC', u.ts)) AS DATE) AS day, u.model,
+    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
+    sum(u.cache_read_tokens), sum(u.cost)
+FROM usage u
+WHERE u.counted AND u.ts IS NOT NULL
+  AND (?::VARCHAR IS NULL OR u.project_hash = ?)
+  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
+GROUP BY ALL ORDER BY day, u.model
+"""
+
+DAILY_ACTIVITY = """
+SELECT CAST(timezone(?, timezone('UTC', m.ts)) AS DATE) AS day,
+    count(*) AS messages, count(DISTINCT m.project_hash || '/' || m.session_id) AS sessions
+FROM messages m
+WHERE NOT m.dup AND m.ts IS NOT NULL
+  AND (?::VARCHAR IS NULL OR m.project_hash = ?)
+  AND (?::TIMESTAMP IS NULL OR m.ts >= ?) AND (?::TIMESTAMP IS NULL OR m.ts < ?)
+GROUP BY ALL ORDER BY day
+"""
+
+# ---------------------------------------------------------------------------------------------
+# pricing, health
+
+MODELS_IN_USE = """
+SELECT u.model, p.price_key, p.input IS NOT NULL,
+    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
+    sum(u.cache_read_tokens), sum(u.cost), count(DISTINCT u.project_hash || '/' || u.session_id)
+FROM usage u LEFT JOIN model_prices p ON p.model = u.model
+WHERE u.counted AND u.model IS NOT NULL
+GROUP BY ALL ORDER BY sum(u.cost) DESC, u.model
+"""
+
+INDEX_COUNTS = """
+SELECT (SELECT count(*) FROM files), (SELECT coalesce(sum(lines), 0) FROM files),
+    (SELECT coalesce(sum(bad_lines), 0) FROM files), (SELECT count(*) FROM projects),
+    (SELECT count(*) FROM sessions)
+"""
+
+BAD_FILES = """
+SELECT path, bad_lines, bad_reasons FROM files WHERE bad_lines > 0
+ORDER BY bad_lines DESC, path LIMIT 50
+"""

@@ -1,0 +1,134 @@
+"""What one running app owns: the index, the prices, the indexer loop and the event broker."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from claude_code_tracer.config import Settings
+from claude_code_tracer.services.database import Database
+from claude_code_tracer.services.indexer import Indexer, IndexStatus, Progress, SyncReport
+from claude_code_tracer.services.live import Broker, Watcher
+from claude_code_tracer.services.metrics import PriceBook
+
+log = logging.getLogger(__name__)
+
+WATCHED_SAFETY_POLL_S = 30.0  # with a working watcher, still look every so often
+PRICE_CHECK_S = 3600.0
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.db = Database(settings.db_path)
+        self.prices = PriceBook(
+            cache_path=settings.pricing_cache_path,
+            url=settings.pricing_url,
+            offline=settings.offline,
+            max_age_s=settings.pricing_max_age_s,
+        )
+        self.indexer = Indexer(self.db, settings.claude_dirs, self.prices, workers=settings.workers)
+        self.indexer.listeners.append(self._announce)
+        self.broker = Broker()
+        self.progress = progress
+        self.changed = threading.Event()
+        self.stop_event = threading.Event()
+        self.ready = threading.Event()
+        self.watcher: Watcher | None = None
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def status(self) -> IndexStatus:
+        return self.indexer.status
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        loop = threading.Thread(target=self._index_loop, name="cctracer-index", daemon=True)
+        self._threads.append(loop)
+        loop.start()
+        if not self.settings.offline:
+            prices = threading.Thread(target=self._price_loop, name="cctracer-prices", daemon=True)
+            self._threads.append(prices)
+            prices.start()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.changed.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self.watcher is not None:
+            self.watcher.join(timeout=5)
+        self.db.close()
+
+    def sync_now(self) -> SyncReport:
+        report = self.indexer.sync(self.progress)
+        self.ready.set()
+        return report
+
+    # -- loops --------------------------------------------------------------------------------
+
+    def _index_loop(self) -> None:
+        try:
+            self.sync_now()
+        except Exception:
+            log.exception("initial index failed")
+        if not self.settings.watch:
+            return
+        self.watcher = Watcher(self.settings.claude_dirs, self.changed, self.stop_event)
+        self.watcher.start()
+        while not self.stop_event.is_set():
+            watching = self.watcher.active.is_set() and not self.watcher.failed.is_set()
+            timeout = WATCHED_SAFETY_POLL_S if watching else self.settings.poll_interval_s
+            self.changed.wait(timeout)
+            if self.stop_event.is_set():
+                return
+            self.changed.clear()
+            try:
+                self.indexer.sync()
+            except Exception:
+                log.exception("index update failed")
+                time.sleep(1.0)
+
+    def _price_loop(self) -> None:
+        self.ready.wait()
+        while not self.stop_event.is_set():
+            try:
+                if self.prices.refresh():
+                    self.indexer.reprice()
+                    self.broker.publish(self._event("prices", [], [], []))
+            except Exception:
+                log.exception("price refresh failed")
+            self.stop_event.wait(PRICE_CHECK_S)
+
+    # -- events -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event(
+        kind: str,
+        projects: list[str],
+        sessions: list[dict[str, str]],
+        agents: list[dict[str, str]],
+    ) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "projects": projects,
+            "sessions": sessions,
+            "agents": agents,
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        }
+
+    def _announce(self, report: SyncReport) -> None:
+        if not report.changed:
+            return
+        projects = sorted({p for p, _ in report.touched})
+        sessions = [{"project": p, "session": s} for p, s in sorted(set(report.touched))]
+        agents = [
+            {"project": p, "session": s, "agent": a} for p, s, a in sorted(set(report.agents))
+        ]
+        with contextlib.suppress(Exception):
+            self.broker.publish(self._event("change", projects, sessions, agents))
