@@ -533,6 +533,7 @@ class Session:
         self.lines_written = 0
         self.responses: list[Response] = []
         self.tool_uses = 0
+        self.hooks: tuple[str, ...] = ()  # hook commands run() records around each call
         self.context = 0  # tokens in the prompt cache, for usage=None
         self.fresh_chars = 0  # text added since the last response, for usage=None
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -859,10 +860,16 @@ class Session:
             after=after,
         )
         for o in ops:
+            self._hooks("PreToolUse", o.call)
             self.tool_result(
                 o.call, o.content, result=o.result, is_error=o.is_error, after=duration
             )
+            self._hooks("PostToolUse", o.call)
         return resp
+
+    def _hooks(self, event: str, call: ToolCall) -> None:
+        for command in self.hooks:
+            self.hook_progress(event, f"{event}:{call.name}", command, tool_use_id=call.id)
 
     def bash(self, command: str, output: str = "", **kw: Any) -> Response:
         """Bash call and result; `exit_code` != 0 gives an error result."""
