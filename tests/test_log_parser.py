@@ -172,7 +172,8 @@ def test_lines_over_1_mb_are_read(claude_dir: ClaudeDir) -> None:
     assert prompt["block_types"] == ["text", "image"]
     (result,) = rows(parsed, "tool_results")
     assert result["content_len"] == 1_200_001
-    assert len(result["content"]) == log_parser.PREVIEW_CAP
+    assert 0 < len(result["content"]) <= log_parser.PREVIEW_CAP  # a preview, the rest on disk
+    assert output.startswith(result["content"])
     assert tokens(parsed) == (3, 20, 100, 1000)
 
 
@@ -814,10 +815,6 @@ def test_ansi_escapes_and_surrogate_pairs_in_strings(claude_dir: ClaudeDir) -> N
     assert texts[3] == "party \U0001f389 time"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a lone UTF-16 surrogate escape (a cut emoji) makes orjson reject the whole line",
-)
 def test_lone_surrogate_escape_keeps_the_line(claude_dir: ClaudeDir) -> None:
     s = new_session(claude_dir)
     s.prompt("tail the log")

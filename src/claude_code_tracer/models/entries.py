@@ -1,14 +1,13 @@
 """What a transcript line becomes: the normalized row shapes shared by parser and database.
 
-The parser (`services.log_parser`) fills these tables column by column; the database
+The parser (`services.log_parser`) fills these tables row by row; the database
 (`services.database`) creates them from the same specs, so the two can never drift apart.
+Plain dataclasses: the parser's worker processes import this module and nothing heavier.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pydantic import BaseModel, ConfigDict
 
 
 @dataclass(frozen=True)
@@ -189,6 +188,44 @@ SUMMARIES = _spec(
     ("leaf_uuid", "VARCHAR"),
 )
 
+# One row per transcript file: where it is, what was read, and its file-level facts.
+FILES = _spec(
+    "files",
+    ("file_id", "INTEGER"),
+    ("path", "VARCHAR"),
+    ("root", "VARCHAR"),
+    ("project_hash", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("agent_id", "VARCHAR"),
+    ("kind", "VARCHAR"),  # session, subagent, legacy_agent
+    ("size", "BIGINT"),
+    ("mtime_ns", "BIGINT"),
+    ("lines", "INTEGER"),
+    ("entries", "INTEGER"),
+    ("bad_lines", "INTEGER"),
+    ("bad_reasons", "VARCHAR"),  # JSON object reason -> count
+    ("parsed_bytes", "BIGINT"),
+    ("pending_bytes", "BIGINT"),
+    ("cwd", "VARCHAR"),
+    ("custom_title", "VARCHAR"),
+    ("ai_title", "VARCHAR"),
+    ("agent_name", "VARCHAR"),
+    ("last_prompt", "VARCHAR"),
+    ("versions", "VARCHAR[]"),
+    ("git_branch", "VARCHAR"),
+    ("first_ts", "TIMESTAMP"),
+    ("last_ts", "TIMESTAMP"),
+    ("line_session_id", "VARCHAR"),
+    ("line_agent_id", "VARCHAR"),
+    ("last_kind", "VARCHAR"),
+    ("last_stop_reason", "VARCHAR"),
+    ("agent_type", "VARCHAR"),
+    ("agent_description", "VARCHAR"),
+    ("agent_tool_use_id", "VARCHAR"),
+    ("agent_parent_id", "VARCHAR"),
+    ("indexed_at", "TIMESTAMP"),
+)
+
 FACT_TABLES: tuple[TableSpec, ...] = (
     MESSAGES,
     USAGE,
@@ -207,36 +244,3 @@ KINDS = ("prompt", "assistant", "tool_result", "command", "subagent", "system", 
 # Error categories.
 ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_error")
 MAIN_THREAD = ""
-
-
-class TokenUsage(BaseModel):
-    """The four token counts, always in this order."""
-
-    model_config = ConfigDict(frozen=True)
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    cache_read_input_tokens: int = 0
-
-    @property
-    def total(self) -> int:
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_creation_input_tokens
-            + self.cache_read_input_tokens
-        )
-
-
-class ToolUse(BaseModel):
-    """A tool call paired with its result."""
-
-    tool_use_id: str
-    name: str
-    key_arg: str | None = None
-    input: object = None
-    result: str | None = None
-    is_error: bool = False
-    error_kind: str | None = None
-    duration_ms: int | None = None

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import duckdb
 
-from claude_code_tracer.models.entries import FACT_TABLES, TableSpec
+from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Derived columns appended to fact tables, filled by the indexer's refresh step.
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -36,44 +36,6 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("error_kind", "VARCHAR"),
     ),
 }
-
-FILES_TABLE = """
-CREATE TABLE files (
-    file_id INTEGER,
-    path VARCHAR,
-    root VARCHAR,
-    project_hash VARCHAR,
-    session_id VARCHAR,
-    agent_id VARCHAR,
-    kind VARCHAR,             -- session, subagent, legacy_agent
-    size BIGINT,
-    mtime_ns BIGINT,
-    lines INTEGER,
-    entries INTEGER,
-    bad_lines INTEGER,
-    bad_reasons VARCHAR,      -- JSON object reason -> count
-    parsed_bytes BIGINT,
-    pending_bytes BIGINT,
-    cwd VARCHAR,
-    custom_title VARCHAR,
-    ai_title VARCHAR,
-    agent_name VARCHAR,
-    last_prompt VARCHAR,
-    versions VARCHAR[],
-    git_branch VARCHAR,
-    first_ts TIMESTAMP,
-    last_ts TIMESTAMP,
-    line_session_id VARCHAR,
-    line_agent_id VARCHAR,
-    last_kind VARCHAR,
-    last_stop_reason VARCHAR,
-    agent_type VARCHAR,
-    agent_description VARCHAR,
-    agent_tool_use_id VARCHAR,
-    agent_parent_id VARCHAR,
-    indexed_at TIMESTAMP
-)
-"""
 
 SESSIONS_TABLE = """
 CREATE TABLE sessions (
@@ -203,11 +165,19 @@ def fact_table_ddl(spec: TableSpec) -> str:
 
 def schema_ddl() -> list[str]:
     """Every statement that creates the index, in order."""
-    ddl = [META_TABLE, FILES_TABLE, SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
+    ddl = [META_TABLE, fact_table_ddl(FILES), SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
     ddl += [MODEL_PRICES_TABLE]
     ddl += [fact_table_ddl(spec) for spec in FACT_TABLES]
     ddl += list(INDEXES)
     return ddl
+
+
+class IndexInUse(RuntimeError):
+    """Another process holds the index open (DuckDB allows one writer process)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the index {path} is in use by another process (is cctracer running?)")
+        self.path = path
 
 
 class Database:
@@ -231,6 +201,8 @@ class Database:
             conn = self._connect(threads, memory_limit)
             version = self._schema_version(conn)
         except (duckdb.Error, OSError) as exc:
+            if "lock" in str(exc).lower():
+                raise IndexInUse(self.path) from exc
             log.warning("index %s cannot be opened (%s); rebuilding it", self.path, exc)
             self._delete_files()
             conn = self._connect(threads, memory_limit)

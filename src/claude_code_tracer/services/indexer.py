@@ -9,10 +9,10 @@ and ends with the same totals.
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,88 +22,59 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from claude_code_tracer.models.entries import FACT_TABLES, USAGE, TableSpec
+from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 from claude_code_tracer.services import aggregates
+from claude_code_tracer.services.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
 from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, DiscoveredFile
 from claude_code_tracer.services.database import discover as discover_files
-from claude_code_tracer.services.log_parser import FileFacts, FileJob, parse_file
+from claude_code_tracer.services.log_parser import FileJob
 from claude_code_tracer.services.metrics import COST_SQL, PriceBook
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 24 * 1024 * 1024  # one worker task reads about this much
-CHUNK_FILES = 200
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starting workers
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
-
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "VARCHAR": pa.string(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("ms"),
-    "DOUBLE": pa.float64(),
-    "BIGINT[]": pa.list_(pa.int64()),
-    "INTEGER[]": pa.list_(pa.int32()),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
+COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about this much
 
 
-def arrow_schema(spec: TableSpec) -> pa.Schema:
-    return pa.schema([(c.name, _ARROW_TYPES[c.sql]) for c in spec.columns])
+class Cancelled(Exception):
+    """The app is stopping: the sync gave up between two batches (committed work stays)."""
 
 
-def arrow_table(spec: TableSpec, rows: list[list[Any]]) -> pa.Table:
-    schema = arrow_schema(spec)
-    if not rows:
-        return schema.empty_table()
-    columns = list(zip(*rows, strict=True))
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=schema)
+class _Writer(threading.Thread):
+    """Writes batches to the index while the workers parse the next ones.
 
+    DuckDB releases the GIL while it inserts, compresses and commits, so the two overlap.
+    An error in a write is raised again by `put` or `close`.
+    """
 
-@dataclass
-class ChunkResult:
-    tables: dict[str, pa.Table]
-    facts: list[tuple[FileJob, FileFacts]]
-    models: set[str]
-    bytes_read: int
+    def __init__(self, write: Callable[[ChunkResult], None]) -> None:
+        super().__init__(name="cctracer-write", daemon=True)
+        self.write = write
+        self.queue: queue.Queue[ChunkResult | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
 
+    def run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.write(batch)
+                except BaseException as exc:
+                    self.error = exc
 
-def parse_chunk(jobs: list[FileJob]) -> ChunkResult:
-    """Parse several files into one Arrow table per fact table (runs in a worker process)."""
-    rows: dict[str, list[list[Any]]] = {spec.name: [] for spec in FACT_TABLES}
-    facts: list[tuple[FileJob, FileFacts]] = []
-    size = 0
-    for job in jobs:
-        parsed = parse_file(job)
-        for name, table_rows in parsed.rows.items():
-            rows[name].extend(table_rows)
-        facts.append((job, parsed.facts))
-        size += parsed.facts.parsed_bytes + parsed.facts.pending_bytes
-    model_col = USAGE.names.index("model")
-    models = {r[model_col] for r in rows["usage"] if r[model_col]}
-    tables = {spec.name: arrow_table(spec, rows[spec.name]) for spec in FACT_TABLES}
-    return ChunkResult(tables=tables, facts=facts, models=models, bytes_read=size)
+    def put(self, batch: ChunkResult) -> None:
+        self._check()
+        self.queue.put(batch)
 
+    def close(self) -> None:
+        self.queue.put(None)
+        self.join()
+        self._check()
 
-def chunk_jobs(jobs: list[FileJob], sizes: dict[int, int]) -> list[list[FileJob]]:
-    """Group files into tasks of about CHUNK_BYTES, biggest first (keeps workers balanced)."""
-    chunks: list[list[FileJob]] = []
-    current: list[FileJob] = []
-    current_bytes = 0
-    for job in sorted(jobs, key=lambda j: -sizes.get(j.file_id, 0)):
-        size = sizes.get(job.file_id, 0)
-        if current and (current_bytes + size > CHUNK_BYTES or len(current) >= CHUNK_FILES):
-            chunks.append(current)
-            current, current_bytes = [], 0
-        current.append(job)
-        current_bytes += size
-    if current:
-        chunks.append(current)
-    return chunks
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
 
 
 @dataclass
@@ -139,58 +110,6 @@ class SyncReport:
 Progress = Callable[[IndexStatus], None]
 
 
-def _ts(ms: int | None) -> datetime | None:
-    if ms is None:
-        return None
-    try:
-        return datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _files_row(
-    job: FileJob, found: DiscoveredFile, facts: FileFacts, now: datetime
-) -> tuple[Any, ...]:
-    return (
-        job.file_id,
-        found.path,
-        found.root,
-        found.project_hash,
-        facts.session_id,
-        found.agent_id,
-        found.kind,
-        found.size,
-        found.mtime_ns,
-        facts.lines,
-        facts.entries,
-        facts.bad_lines,
-        json.dumps(facts.bad_reasons, sort_keys=True),
-        facts.parsed_bytes,
-        facts.pending_bytes,
-        facts.cwd,
-        facts.custom_title,
-        facts.ai_title,
-        facts.agent_name,
-        facts.last_prompt,
-        facts.versions,
-        facts.git_branch,
-        _ts(facts.first_ts),
-        _ts(facts.last_ts),
-        facts.line_session_id,
-        facts.line_agent_id,
-        facts.last_kind,
-        facts.last_stop_reason,
-        facts.agent_type,
-        facts.agent_description,
-        facts.agent_tool_use_id,
-        facts.agent_parent_id,
-        now,
-    )
-
-
-FILES_INSERT = "INSERT INTO files VALUES (" + ", ".join(["?"] * 33) + ")"
-
-
 def _insert_sql(spec: TableSpec, view: str) -> str:
     if spec.name == "usage":
         return (
@@ -211,7 +130,9 @@ class Indexer:
         prices: PriceBook,
         *,
         workers: int = 0,
+        cancel: threading.Event | None = None,
     ) -> None:
+        self.cancel = cancel or threading.Event()
         self.db = db
         self.roots = roots
         self.prices = prices
@@ -287,21 +208,19 @@ class Indexer:
                 return SyncReport(len(found), 0, 0, 0, time.perf_counter() - started, [], [])
             next_id = (cur.execute("SELECT max(file_id) FROM files").fetchone() or (None,))[0]
             next_id = (next_id or 0) + 1
-            jobs: list[FileJob] = []
-            by_id: dict[int, DiscoveredFile] = {}
+            work: list[tuple[FileJob, Source]] = []
             for f in changed:
                 if f.path in known:
                     fid = known[f.path][0]
                 else:
                     fid, next_id = next_id, next_id + 1
-                by_id[fid] = f
-                jobs.append(
-                    FileJob(fid, f.path, f.project_hash, f.session_id, f.agent_id, f.meta_path)
-                )
+                job = FileJob(fid, f.path, f.project_hash, f.session_id, f.agent_id, f.meta_path)
+                src = Source(f.path, f.root, f.project_hash, f.agent_id, f.kind, f.size, f.mtime_ns)
+                work.append((job, src))
             total = sum(f.size for f in changed)
             status = self.status
             status.state = "indexing" if status.state != "ready" else "ready"
-            status.files_total, status.files_done = len(jobs), 0
+            status.files_total, status.files_done = len(work), 0
             status.bytes_total, status.bytes_done = total, 0
             if progress:
                 progress(status)
@@ -309,15 +228,15 @@ class Indexer:
             full = dirty or self.db.rebuilt
             old_ids = [known[f.path][0] for f in changed if f.path in known] + removed_ids
             touched, agents = self._ingest(
-                cur, jobs, by_id, old_ids, total, full=full, cold=cold, progress=progress
+                cur, work, old_ids, total, full=full, cold=cold, progress=progress
             )
             self.db.rebuilt = False
         finally:
             cur.close()
-        self._ready(started, len(jobs) + len(removed_ids))
+        self._ready(started, len(work) + len(removed_ids))
         report = SyncReport(
             discovered=len(found),
-            parsed=len(jobs),
+            parsed=len(work),
             removed=len(removed_ids),
             bytes_parsed=total,
             seconds=time.perf_counter() - started,
@@ -338,30 +257,33 @@ class Indexer:
         status.files_done = status.files_total
         status.bytes_done = status.bytes_total
 
-    def _results(self, jobs: list[FileJob], sizes: dict[int, int]) -> Iterator[ChunkResult]:
-        chunks = chunk_jobs(jobs, sizes)
-        total = sum(sizes.values())
+    def _results(self, work: list[tuple[FileJob, Source]], total: int) -> Iterator[ChunkResult]:
+        chunks = chunk_work(work)
         if self.workers <= 1 or total < POOL_MIN_BYTES or len(chunks) < 2:
             for chunk in chunks:
                 yield parse_chunk(chunk)
             return
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context) as pool:
+        workers = min(self.workers, len(chunks))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending: set[Future[ChunkResult]] = set()
             queue = list(reversed(chunks))
-            limit = self.workers + 1  # bounded in-flight work keeps memory bounded
-            while queue or pending:
-                while queue and len(pending) < limit:
-                    pending.add(pool.submit(parse_chunk, queue.pop()))
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    yield future.result()
+            limit = workers + 1  # bounded in-flight work keeps memory bounded
+            try:
+                while queue or pending:
+                    while queue and len(pending) < limit:
+                        pending.add(pool.submit(parse_chunk, queue.pop()))
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield future.result()
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def _ingest(
         self,
         cur: duckdb.DuckDBPyConnection,
-        jobs: list[FileJob],
-        by_id: dict[int, DiscoveredFile],
+        work: list[tuple[FileJob, Source]],
         old_ids: list[int],
         total: int,
         *,
@@ -383,23 +305,30 @@ class Indexer:
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
-        sizes = {fid: f.size for fid, f in by_id.items()}
-        now = datetime.now(UTC).replace(tzinfo=None)
-        for result in self._results(jobs, sizes):
-            with self.db.write_lock:
-                if not single:
-                    cur.execute("BEGIN")
-                try:
-                    self._insert_chunk(cur, result, by_id, now)
-                    if not single:
-                        cur.execute("COMMIT")
-                except Exception:
-                    cur.execute("ROLLBACK")
-                    raise
-            self.status.files_done += len(result.facts)
-            self.status.bytes_done += sum(sizes[j.file_id] for j, _ in result.facts)
-            if progress:
-                progress(self.status)
+        writer = _Writer(lambda batch: self._flush(cur, batch, commit=not single))
+        writer.start()
+        pending: list[ChunkResult] = []
+        pending_bytes = 0
+        try:
+            for result in self._results(work, total):
+                pending.append(result)
+                pending_bytes += result.bytes_read
+                self.status.files_done += result.files
+                self.status.bytes_done += result.bytes_read
+                if progress:
+                    progress(self.status)
+                if pending_bytes >= COMMIT_BYTES:
+                    writer.put(merge(pending))
+                    pending, pending_bytes = [], 0
+                if self.cancel.is_set():
+                    raise Cancelled
+            if pending:
+                writer.put(merge(pending))
+        finally:
+            writer.close()
+        if single and self.cancel.is_set():
+            cur.execute("ROLLBACK")
+            raise Cancelled
         with self.db.write_lock:
             if not single:
                 cur.execute("BEGIN")
@@ -409,13 +338,25 @@ class Indexer:
                     (str(a), str(b))
                     for a, b in cur.execute("SELECT * FROM _scope_sessions").fetchall()
                 ]
-                agents = self._touched_agents(cur, [j.file_id for j in jobs]) if not cold else []
+                agents = [] if cold else self._touched_agents(cur, [j.file_id for j, _ in work])
                 self.db.set_meta(cur, "derived_clean", "1")
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
         return touched, agents
+
+    def _flush(self, cur: duckdb.DuckDBPyConnection, result: ChunkResult, *, commit: bool) -> None:
+        with self.db.write_lock:
+            if commit:
+                cur.execute("BEGIN")
+            try:
+                self._insert(cur, result)
+                if commit:
+                    cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
 
     @staticmethod
     def _touched_agents(
@@ -448,15 +389,9 @@ class Indexer:
             cur.execute(f"DELETE FROM {spec.name} WHERE file_id IN ({scope})", ids)
         cur.execute(f"DELETE FROM files WHERE file_id IN ({scope})", ids)
 
-    def _insert_chunk(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        result: ChunkResult,
-        by_id: dict[int, DiscoveredFile],
-        now: datetime,
-    ) -> None:
+    def _insert(self, cur: duckdb.DuckDBPyConnection, result: ChunkResult) -> None:
         self._ensure_prices(cur, result.models)
-        for spec in FACT_TABLES:
+        for spec in (*FACT_TABLES, FILES):
             table = result.tables[spec.name]
             if table.num_rows == 0:
                 continue
@@ -464,11 +399,10 @@ class Indexer:
             cur.register(view, table)
             try:
                 cur.execute(_insert_sql(spec, view))
+                if spec is FILES:
+                    cur.execute(
+                        "INSERT INTO _scope_sessions "
+                        f"SELECT DISTINCT project_hash, session_id FROM {view}"
+                    )
             finally:
                 cur.unregister(view)
-        rows = [_files_row(job, by_id[job.file_id], facts, now) for job, facts in result.facts]
-        cur.executemany(FILES_INSERT, rows)
-        cur.executemany(
-            "INSERT INTO _scope_sessions VALUES (?, ?)",
-            sorted({(r[3], r[4]) for r in rows}),
-        )

@@ -21,6 +21,7 @@ The rules, with the section of the format reference (claude-code-format.md) behi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,10 +49,21 @@ from claude_code_tracer.services.content import (
 )
 
 MAX_LINE_BYTES = 32 * 1024 * 1024  # longer lines are skipped and counted ("too_long")
-TEXT_CAP = 16_000  # characters of text kept per message; the full entry is read from the file
-PREVIEW_CAP = 2_000  # characters kept for tool results, thinking and error messages
-INPUT_CAP = 4_000  # characters of a tool input kept as JSON
-READ_CHUNK = 1 << 20
+TEXT_CAP = 16_000  # characters of prompt/response text kept; the full entry is read from the file
+PREVIEW_CAP = 2_000  # characters kept of tool results, thinking, attachments and errors
+INPUT_CAP = 1_000  # characters of a tool input kept as JSON (full input: from the file)
+RESULT_CAP = 300  # characters of each tool result kept beside its call (full: from the file)
+READ_BLOCK = 4 << 20
+# Progress lines (§4.4) are UI state: only agent_progress ones hold a fact (the link from a
+# spawning call to its subagent). Any other line holding this exact key sequence is a
+# progress entry and is passed over without being parsed.
+PROGRESS_MARK = b'"type":"progress","data":{'
+AGENT_PROGRESS_MARK = b'"agent_progress"'
+LONE_SURROGATE = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+PROGRESS_MARK_WITHIN = 2048  # the envelope comes first; a mark further in is parsed as usual
 
 SYNTHETIC_MODEL = "<synthetic>"
 SPAWN_TOOLS = frozenset({"Task", "Agent"})
@@ -124,26 +136,54 @@ class ParsedFile:
 def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, bool]]:
     """Yield (offset, line, complete) per line; line is None for one over MAX_LINE_BYTES.
 
-    A line over the limit is skipped in chunks, never held in memory whole.
+    Reads in blocks; a line over the limit is skipped without ever being held whole, so
+    memory stays bounded whatever the file holds.
     """
-    offset = 0
-    readline = stream.readline
+    offset = 0  # file offset of the first byte not yet yielded
+    pieces: list[bytes] = []  # a line that spans blocks
+    pending = 0  # its length so far
+    skipping = False  # inside a line over the limit
+    read = stream.read
     while True:
-        line = readline(MAX_LINE_BYTES + 1)
-        if not line:
+        block = read(READ_BLOCK)
+        if not block:
+            if skipping:
+                yield offset, None, True
+            elif pieces:
+                yield offset, b"".join(pieces), False
             return
-        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-            size = len(line)
-            while True:
-                chunk = readline(READ_CHUNK)
-                size += len(chunk)
-                if not chunk or chunk.endswith(b"\n"):
-                    break
-            yield offset, None, True
-            offset += size
-            continue
-        yield offset, line, line.endswith(b"\n")
-        offset += len(line)
+        start = 0
+        while True:
+            nl = block.find(b"\n", start)
+            if nl < 0:
+                tail = len(block) - start
+                if skipping:
+                    pending += tail
+                elif pending + tail > MAX_LINE_BYTES:
+                    skipping, pieces = True, []
+                    pending += tail
+                elif tail:
+                    pieces.append(block[start:])
+                    pending += tail
+                break
+            end = nl + 1
+            if skipping or pending:
+                size = pending + end - start
+                if skipping or size > MAX_LINE_BYTES:
+                    yield offset, None, True
+                else:
+                    pieces.append(block[start:end])
+                    yield offset, b"".join(pieces), True
+                offset += size
+                pieces, pending, skipping = [], 0, False
+            else:
+                line = block[start:end]
+                if end - start > MAX_LINE_BYTES:
+                    yield offset, None, True
+                else:
+                    yield offset, line, True
+                offset += end - start
+            start = end
 
 
 class _Parser:
@@ -151,6 +191,11 @@ class _Parser:
 
     def __init__(self, job: FileJob) -> None:
         self.job = job
+        self.file_id, self.project_hash, self.session_id = (
+            job.file_id,
+            job.project_hash,
+            job.session_id,
+        )
         self.rows: dict[str, list[list[Any]]] = {spec.name: [] for spec in FACT_TABLES}
         self.messages = self.rows["messages"]
         self.usage = self.rows["usage"]
@@ -171,8 +216,7 @@ class _Parser:
         return uuid if isinstance(uuid, str) and uuid else f"{self.job.file_id}:{self.line_no}"
 
     def _own(self, agent: str) -> list[Any]:
-        job = self.job
-        return [job.file_id, self.line_no, job.project_hash, job.session_id, agent]
+        return [self.file_id, self.line_no, self.project_hash, self.session_id, agent]
 
     def _agent_for(self, obj: dict[str, Any]) -> str:
         if self.job.agent_id:
@@ -233,6 +277,7 @@ class _Parser:
         error_category: str | None = None,
         prompt_key: str | None = None,
         usage_key: str | None = None,
+        text_cap: int = TEXT_CAP,
     ) -> list[Any]:
         uuid = self._uuid(obj)
         parent = obj.get("parentUuid")
@@ -257,7 +302,7 @@ class _Parser:
             model,
             message_id,
             request_id,
-            text if len(text) <= TEXT_CAP else text[:TEXT_CAP],
+            text if len(text) <= text_cap else text[:text_cap],
             len(text),
             cap(thinking, PREVIEW_CAP) if thinking else None,
             blocks or [],
@@ -694,7 +739,7 @@ class _Parser:
                     ts,
                     is_error,
                     error_kind,
-                    cap(text, PREVIEW_CAP),
+                    cap(text, RESULT_CAP),
                     len(text),
                     linked,
                     as_count(info.get("totalTokens")) or None,
@@ -722,6 +767,7 @@ class _Parser:
             blocks=["tool_result"] * len(results),
             tools=names,
             error_category=category,
+            text_cap=PREVIEW_CAP,
         )
 
     def _code_change(
@@ -829,7 +875,21 @@ class _Parser:
             body = att.get("content")
             if isinstance(body, str) and body:
                 text = f"{text}\n{body}"
-        self._message(obj, agent, offset, length, ts, "attachment", kind, text, atype)
+        cap_to = TEXT_CAP if kind == "prompt" else PREVIEW_CAP
+        self._message(
+            obj, agent, offset, length, ts, "attachment", kind, text, atype, text_cap=cap_to
+        )
+
+
+def _repair(raw: bytes, exc: Exception) -> Any:
+    """A line orjson refuses only for a lone UTF-16 surrogate escape (an emoji cut in half by
+    a tool) is otherwise fine: read it with U+FFFD in place of the broken character."""
+    if "surrogate" not in str(exc):
+        return None
+    try:
+        return orjson.loads(LONE_SURROGATE.sub(rb"\\ufffd", raw))
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _read_meta(job: FileJob, facts: FileFacts) -> None:
@@ -861,6 +921,13 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
         if raw is None:
             parser.bad("too_long")
             continue
+        if (
+            complete
+            and raw.find(PROGRESS_MARK, 0, PROGRESS_MARK_WITHIN) >= 0
+            and AGENT_PROGRESS_MARK not in raw
+        ):
+            facts.parsed_bytes = offset + len(raw)
+            continue
         try:
             obj = loads(raw)
         except decode_error as exc:
@@ -872,9 +939,12 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
                 facts.lines -= 1
                 facts.pending_bytes = len(raw)
                 break
-            parser.bad("invalid_utf8" if "UTF-8" in str(exc) else "invalid_json")
-            facts.parsed_bytes = offset + len(raw)
-            continue
+            repaired = _repair(raw, exc)
+            if repaired is None:
+                parser.bad("invalid_utf8" if "UTF-8" in str(exc) else "invalid_json")
+                facts.parsed_bytes = offset + len(raw)
+                continue
+            obj = repaired
         facts.parsed_bytes = offset + len(raw)
         if type(obj) is not dict:
             parser.bad("not_object")
