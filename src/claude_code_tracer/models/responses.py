@@ -7,8 +7,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from claude_code_tracer.models.entries import TokenUsage
-
 
 def _utc(value: datetime) -> datetime:
     """Index timestamps are naive UTC; the API always says so."""
@@ -91,6 +89,15 @@ class Health(Model):
 
 # ---------------------------------------------------------------------------------------------
 # shared pieces
+
+
+class TokenUsage(Model):
+    """The four token counts, always in this order."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
 
 
 class Tokens(TokenUsage):
@@ -531,3 +538,41 @@ class PricingInfo(Model):
     prices: list[ModelPriceInfo]
     models_in_use: list[ModelInUse]
     unpriced_models: list[ModelInUse]
+
+
+# ---------------------------------------------------------------------------------------------
+# project sections
+
+
+class SubagentTypeStat(Model):
+    agent_type: str = Field(description="the subagent type, or the kind for unnamed ones")
+    kind: str = Field(description="task, compact, inline, warmup or workflow")
+    count: int
+    sessions: int
+    errors: int
+    tool_calls: int
+    tokens: Tokens
+    cost: float
+    mean_duration_seconds: float | None
+
+
+class SubagentTypeList(Model):
+    types: list[SubagentTypeStat]
+    total: int
+    tokens: Tokens
+    cost: float
+
+
+class ProjectSkill(SkillStat):
+    sessions: int
+
+
+class ProjectSkillList(Model):
+    skills: list[ProjectSkill]
+    total: int
+
+
+class ModelOrder(Model):
+    """Every model of the history in the order it first answered."""
+
+    models: list[str]
