@@ -586,3 +586,18 @@ def test_skills_commands_code_changes_errors_and_compactions(
     assert ix.rows("SELECT kind, count(*) FROM agents GROUP BY ALL") == [("compact", 2)]
     (row,) = ix.dicts("SELECT prompt_count, first_prompt, errors, subagent_count FROM sessions")
     assert row == {"prompt_count": 2, "first_prompt": "go on", "errors": 5, "subagent_count": 0}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a session without a typed prompt gets no title; the picker falls back to "
+    "sessionId[:8]",
+)
+def test_session_without_a_prompt_is_titled_by_its_id(
+    claude_dir: ClaudeDir, index: Callable[[], Any]
+) -> None:
+    s = session(claude_dir)
+    s.command("orchestrator", "update CLAUDE.md", expansion="Split the task into subtasks.")
+    s.say("Updating CLAUDE.md.", usage=Usage(output=5))
+    ix = index()
+    assert ix.rows("SELECT title, first_prompt FROM sessions") == [(s.session_id[:8], None)]

@@ -925,8 +925,8 @@ SCHEDULE: Sequence[tuple[float, Scenario]] = (
     (27.2, lab_kimi),
     (26.1, ledger_refactor_marathon),
     (24.4, lab_btw),
-    (9.4, api_outage),
-    (5.3, rounding_bug),
+    (1.3, api_outage),
+    (0.2, rounding_bug),
 )
 
 
