@@ -588,11 +588,6 @@ def test_skills_commands_code_changes_errors_and_compactions(
     assert row == {"prompt_count": 2, "first_prompt": "go on", "errors": 5, "subagent_count": 0}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a session without a typed prompt gets no title; the picker falls back to "
-    "sessionId[:8]",
-)
 def test_session_without_a_prompt_is_titled_by_its_id(
     claude_dir: ClaudeDir, index: Callable[[], Any]
 ) -> None:

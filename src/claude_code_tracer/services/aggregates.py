@@ -126,10 +126,33 @@ WHERE tool_calls.project_hash = r.project_hash AND tool_calls.session_id = r.ses
 """
 
 DELETE_SCOPED = (
+    "DELETE FROM usage_buckets WHERE (project_hash, session_id) IN (SELECT * FROM _scope_sessions)",
+    "DELETE FROM activity_buckets "
+    "WHERE (project_hash, session_id) IN (SELECT * FROM _scope_sessions)",
     "DELETE FROM agents WHERE (project_hash, session_id) IN (SELECT * FROM _scope_sessions)",
     "DELETE FROM sessions WHERE (project_hash, session_id) IN (SELECT * FROM _scope_sessions)",
     "DELETE FROM projects WHERE path_hash IN (SELECT project_hash FROM _scope_projects)",
 )
+
+INSERT_USAGE_BUCKETS = """
+INSERT INTO usage_buckets
+SELECT u.project_hash, u.session_id, u.agent_id <> '' AS is_agent,
+    time_bucket(INTERVAL '15 minutes', u.ts) AS bucket, u.model, bool_and(u.priced),
+    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
+    sum(u.cache_read_tokens), sum(u.cost), count(*)
+FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
+WHERE u.counted
+GROUP BY ALL
+"""
+
+INSERT_ACTIVITY_BUCKETS = """
+INSERT INTO activity_buckets
+SELECT m.project_hash, m.session_id, time_bucket(INTERVAL '15 minutes', m.ts) AS bucket,
+    count(*)
+FROM messages m JOIN _scope_sessions s USING (project_hash, session_id)
+WHERE NOT m.dup AND m.ts IS NOT NULL
+GROUP BY ALL
+"""
 
 INSERT_AGENTS = """
 INSERT INTO agents
@@ -326,12 +349,14 @@ ag AS (
 )
 SELECT ms.project_hash, ms.session_id,
     coalesce(fs.agent_name, fs.custom_title, fs.ai_title, summ.summary,
-        left(regexp_replace(trim(ms.first_prompt), '\\s+', ' ', 'g'), 200)) AS title,
+        left(regexp_replace(trim(ms.first_prompt), '\\s+', ' ', 'g'), 200),
+        left(ms.session_id, 8)) AS title,
     CASE WHEN fs.agent_name IS NOT NULL THEN 'agent_name'
         WHEN fs.custom_title IS NOT NULL THEN 'custom_title'
         WHEN fs.ai_title IS NOT NULL THEN 'ai_title'
         WHEN summ.summary IS NOT NULL THEN 'summary'
-        WHEN ms.first_prompt IS NOT NULL THEN 'first_prompt' END AS title_source,
+        WHEN ms.first_prompt IS NOT NULL THEN 'first_prompt'
+        ELSE 'session_id' END AS title_source,
     ms.first_prompt, ms.start_time, ms.end_time,
     epoch(ms.end_time) - epoch(ms.start_time) AS duration_seconds,
     ms.message_count, ms.prompt_count, coalesce(tc.n, 0),
@@ -399,6 +424,8 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     cur.execute(PAIR_TOOL_RESULTS)
     for statement in DELETE_SCOPED:
         cur.execute(statement)
+    cur.execute(INSERT_USAGE_BUCKETS)
+    cur.execute(INSERT_ACTIVITY_BUCKETS)
     cur.execute(INSERT_AGENTS)
     cur.execute(INSERT_SESSIONS)
     cur.execute(INSERT_PROJECTS)

@@ -22,7 +22,7 @@ from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Derived columns appended to fact tables, filled by the indexer's refresh step.
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -142,6 +142,34 @@ CREATE TABLE model_prices (
 )
 """
 
+# Pre-aggregated 15-minute buckets: daily and hourly series in any time zone (every UTC offset
+# in use is a multiple of 15 minutes, so local day and hour boundaries fall on bucket edges).
+USAGE_BUCKETS_TABLE = """
+CREATE TABLE usage_buckets (
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    is_agent BOOLEAN,
+    bucket TIMESTAMP,
+    model VARCHAR,
+    priced BOOLEAN,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    cost DOUBLE,
+    responses INTEGER
+)
+"""
+
+ACTIVITY_BUCKETS_TABLE = """
+CREATE TABLE activity_buckets (
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    bucket TIMESTAMP,
+    messages INTEGER
+)
+"""
+
 META_TABLE = "CREATE TABLE meta (key VARCHAR, value VARCHAR)"
 
 INDEXES = (
@@ -154,6 +182,8 @@ INDEXES = (
     "CREATE INDEX files_path ON files (path)",
     "CREATE INDEX sessions_key ON sessions (project_hash, session_id)",
     "CREATE INDEX agents_key ON agents (project_hash, agent_id)",
+    "CREATE INDEX usage_buckets_key ON usage_buckets (project_hash, session_id)",
+    "CREATE INDEX activity_buckets_key ON activity_buckets (project_hash, session_id)",
 )
 
 
@@ -166,7 +196,7 @@ def fact_table_ddl(spec: TableSpec) -> str:
 def schema_ddl() -> list[str]:
     """Every statement that creates the index, in order."""
     ddl = [META_TABLE, fact_table_ddl(FILES), SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
-    ddl += [MODEL_PRICES_TABLE]
+    ddl += [MODEL_PRICES_TABLE, USAGE_BUCKETS_TABLE, ACTIVITY_BUCKETS_TABLE]
     ddl += [fact_table_ddl(spec) for spec in FACT_TABLES]
     ddl += list(INDEXES)
     return ddl

@@ -102,12 +102,13 @@ class Messages:
         self.project = project
         self.session = session
         self.agent = agent
+        self._own = (project, session)
 
     def _calls(self, uuids: list[str]) -> dict[str, list[tuple[Any, ...]]]:
         if not uuids:
             return {}
         rows = self.cur.execute(
-            q.TOOL_CALLS_OF_MESSAGES, [self.project, self.session, uuids]
+            q.TOOL_CALLS_OF_MESSAGES, [*self._own, *self._own, uuids]
         ).fetchall()
         out: dict[str, list[tuple[Any, ...]]] = {}
         for r in rows:
@@ -134,7 +135,7 @@ class Messages:
         total_row = self.cur.execute(q.MESSAGES_COUNT, params).fetchone()
         total = int(total_row[0]) if total_row else 0
         rows = self.cur.execute(
-            q.MESSAGES_PAGE, [*params, per_page, (page - 1) * per_page]
+            q.MESSAGES_PAGE, [*self._own, *params, per_page, (page - 1) * per_page]
         ).fetchall()
         calls = self._calls([r[1] for r in rows])
         items = [
@@ -174,7 +175,7 @@ class Messages:
 
     def by_uuid(self, uuid: str) -> MessageDetail:
         row = self.cur.execute(
-            q.MESSAGE_BY_UUID, [self.project, self.session, self.agent, uuid]
+            q.MESSAGE_BY_UUID, [*self._own, self.project, self.session, self.agent, uuid]
         ).fetchone()
         if row is None:
             raise NotFound("message")
@@ -182,7 +183,7 @@ class Messages:
 
     def by_index(self, index: int) -> MessageDetail:
         row = self.cur.execute(
-            q.MESSAGE_BY_INDEX, [self.project, self.session, self.agent, index]
+            q.MESSAGE_BY_INDEX, [*self._own, self.project, self.session, self.agent, index]
         ).fetchone()
         if row is None:
             raise NotFound("message")

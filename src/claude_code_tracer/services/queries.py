@@ -171,6 +171,31 @@ ORDER BY sum(u.input_tokens + u.output_tokens + u.cache_creation_tokens
     + u.cache_read_tokens) DESC, u.model
 """
 
+# Project-wide or global: from the 15-minute buckets (ranges fall on bucket edges).
+BUCKET_WHERE = """
+    (?::VARCHAR IS NULL OR b.project_hash = ?)
+    AND (?::TIMESTAMP IS NULL OR b.bucket >= ?) AND (?::TIMESTAMP IS NULL OR b.bucket < ?)
+"""
+
+MODEL_USAGE_BUCKETS = f"""
+SELECT b.model, bool_and(b.priced),
+    sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
+    sum(b.cache_read_tokens), sum(b.cost), sum(b.responses)
+FROM usage_buckets b
+WHERE b.model IS NOT NULL AND {BUCKET_WHERE}
+GROUP BY b.model
+ORDER BY sum(b.input_tokens + b.output_tokens + b.cache_creation_tokens
+    + b.cache_read_tokens) DESC, b.model
+"""
+
+SUBAGENT_USAGE_BUCKETS = f"""
+SELECT coalesce(sum(b.input_tokens), 0), coalesce(sum(b.output_tokens), 0),
+    coalesce(sum(b.cache_creation_tokens), 0), coalesce(sum(b.cache_read_tokens), 0),
+    coalesce(sum(b.cost), 0.0)
+FROM usage_buckets b
+WHERE b.is_agent AND {BUCKET_WHERE}
+"""
+
 SUBAGENT_USAGE = f"""
 SELECT {USAGE_SUMS}
 FROM usage u
@@ -217,16 +242,16 @@ WHERE project_hash = ? AND session_id = ? AND agent_id = '' AND NOT dup
 GROUP BY kind ORDER BY kind
 """
 
-# Hour-of-week activity in a time zone.
+# Hour-of-week activity in a time zone (placeholders: tz, BUCKET_WHERE, tz, BUCKET_WHERE).
 ACTIVITY = f"""
-SELECT isodow(local) - 1 AS weekday, hour(local) AS hour, count(*) AS messages,
-    coalesce(sum(cost), 0.0) AS cost
+SELECT isodow(local) - 1 AS weekday, hour(local) AS hour,
+    sum(messages)::BIGINT AS messages, sum(cost) AS cost
 FROM (
-    SELECT timezone(?, timezone('UTC', x.ts)) AS local, u.cost
-    FROM messages x
-    LEFT JOIN usage u ON u.file_id = x.file_id AND u.usage_key = x.usage_key AND u.counted
-    WHERE NOT x.dup AND x.ts IS NOT NULL AND {SCOPE_WHERE}
-      AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
+    SELECT timezone(?, timezone('UTC', b.bucket)) AS local, b.messages, 0.0 AS cost
+    FROM activity_buckets b WHERE {BUCKET_WHERE}
+    UNION ALL
+    SELECT timezone(?, timezone('UTC', b.bucket)) AS local, 0 AS messages, b.cost
+    FROM usage_buckets b WHERE b.bucket IS NOT NULL AND {BUCKET_WHERE}
 )
 GROUP BY ALL ORDER BY weekday, hour
 """
@@ -257,10 +282,9 @@ MESSAGE_FILTER = """
     AND (?::VARCHAR IS NULL
          OR strpos(lower(m.text), lower(?)) > 0
          OR strpos(lower(coalesce(m.thinking, '')), lower(?)) > 0
-         OR EXISTS (
-            SELECT 1 FROM tool_calls c
+         OR m.uuid IN (
+            SELECT c.message_uuid FROM tool_calls c
             WHERE c.project_hash = m.project_hash AND c.session_id = m.session_id
-              AND c.message_uuid = m.uuid
               AND strpos(lower(coalesce(c.key_arg, '') || ' ' || c.name), lower(?)) > 0))
 """
 
@@ -272,7 +296,8 @@ MESSAGE_COLUMNS = """
 """
 
 MESSAGE_USAGE_JOIN = """
-LEFT JOIN usage u ON u.file_id = m.file_id AND u.usage_key = m.usage_key
+LEFT JOIN (SELECT * FROM usage WHERE project_hash = ? AND session_id = ?) u
+    ON u.file_id = m.file_id AND u.usage_key = m.usage_key
 """
 
 MESSAGES_PAGE = f"""
@@ -335,8 +360,8 @@ SELECT c.message_uuid, c.tool_use_id, c.name, c.key_arg, c.is_error, c.error_kin
     c.duration_ms, c.result_uuid IS NOT NULL, a.agent_id, c.input_json, c.input_len,
     c.result_uuid
 FROM tool_calls c
-LEFT JOIN agents a ON a.project_hash = c.project_hash AND a.session_id = c.session_id
-    AND a.spawn_tool_use_id = c.tool_use_id
+LEFT JOIN (SELECT * FROM agents WHERE project_hash = ? AND session_id = ?) a
+    ON a.spawn_tool_use_id = c.tool_use_id
 WHERE c.project_hash = ? AND c.session_id = ?
   AND c.message_uuid IN (SELECT unnest(?::VARCHAR[]))
 ORDER BY c.file_id, c.line_no
@@ -412,24 +437,22 @@ ORDER BY ts NULLS LAST
 # ---------------------------------------------------------------------------------------------
 # daily
 
-DAILY_USAGE = """
-SELECT CAST(timezone(?, timezone('UTC', u.ts)) AS DATE) AS day, u.model,
-    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost)
-FROM usage u
-WHERE u.counted AND u.ts IS NOT NULL
-  AND (?::VARCHAR IS NULL OR u.project_hash = ?)
-  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
-GROUP BY ALL ORDER BY day, u.model
+# placeholders: tz, BUCKET_WHERE
+DAILY_USAGE = f"""
+SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day, b.model,
+    sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
+    sum(b.cache_read_tokens), sum(b.cost)
+FROM usage_buckets b
+WHERE b.bucket IS NOT NULL AND {BUCKET_WHERE}
+GROUP BY ALL ORDER BY day, b.model
 """
 
-DAILY_ACTIVITY = """
-SELECT CAST(timezone(?, timezone('UTC', m.ts)) AS DATE) AS day,
-    count(*) AS messages, count(DISTINCT m.project_hash || '/' || m.session_id) AS sessions
-FROM messages m
-WHERE NOT m.dup AND m.ts IS NOT NULL
-  AND (?::VARCHAR IS NULL OR m.project_hash = ?)
-  AND (?::TIMESTAMP IS NULL OR m.ts >= ?) AND (?::TIMESTAMP IS NULL OR m.ts < ?)
+DAILY_ACTIVITY = f"""
+SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day,
+    sum(b.messages)::BIGINT AS messages,
+    count(DISTINCT b.project_hash || '/' || b.session_id) AS sessions
+FROM activity_buckets b
+WHERE {BUCKET_WHERE}
 GROUP BY ALL ORDER BY day
 """
 
@@ -454,4 +477,42 @@ SELECT (SELECT count(*) FROM files), (SELECT coalesce(sum(lines), 0) FROM files)
 BAD_FILES = """
 SELECT path, bad_lines, bad_reasons FROM files WHERE bad_lines > 0
 ORDER BY bad_lines DESC, path LIMIT 50
+"""
+
+# ---------------------------------------------------------------------------------------------
+# project sections over a date range (placeholders: project, since, since, until, until)
+
+PROJECT_TOOL_STATS = TOOL_STATS.replace(
+    "AND (?::VARCHAR IS NULL OR agent_id = ?))",
+    "AND (?::VARCHAR IS NULL OR agent_id = ?)\n"
+    "        AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?))",
+)
+
+PROJECT_SUBAGENT_TYPES = """
+SELECT coalesce(a.agent_type, a.kind) AS agent_type, a.kind, count(*) AS n,
+    count(DISTINCT a.session_id), coalesce(sum(a.errors), 0), coalesce(sum(a.tool_calls), 0),
+    coalesce(sum(a.input_tokens), 0), coalesce(sum(a.output_tokens), 0),
+    coalesce(sum(a.cache_creation_tokens), 0), coalesce(sum(a.cache_read_tokens), 0),
+    coalesce(sum(a.cost), 0.0) AS cost, avg(a.duration_seconds)
+FROM agents a
+WHERE a.project_hash = ?
+  AND (?::TIMESTAMP IS NULL OR a.end_time >= ?) AND (?::TIMESTAMP IS NULL OR a.start_time < ?)
+GROUP BY ALL
+ORDER BY cost DESC, n DESC, agent_type, a.kind
+"""
+
+PROJECT_SKILLS = """
+SELECT coalesce(c.skill, '?') AS skill, count(*) AS n, count(*) FILTER (WHERE c.is_error),
+    min(c.ts), max(c.ts), count(DISTINCT c.session_id)
+FROM (SELECT DISTINCT ON (session_id, tool_use_id) * FROM tool_calls
+      WHERE project_hash = ? AND name = 'Skill'
+        AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?)) c
+GROUP BY ALL
+ORDER BY n DESC, skill
+"""
+
+# every model of the history, in the order it first answered (the dashboard's colour order)
+MODEL_ORDER = """
+SELECT model FROM usage WHERE model IS NOT NULL
+GROUP BY model ORDER BY min(ts) NULLS LAST, model
 """

@@ -32,12 +32,15 @@ from claude_code_tracer.models.responses import (
     FileChangeStat,
     Metrics,
     ModelInUse,
+    ModelOrder,
     ModelPriceInfo,
     ModelUsage,
     NamedCount,
     PricingInfo,
     ProjectList,
     ProjectMetrics,
+    ProjectSkill,
+    ProjectSkillList,
     ProjectSummary,
     SessionDetail,
     SessionList,
@@ -49,6 +52,8 @@ from claude_code_tracer.models.responses import (
     SubagentDetail,
     SubagentList,
     SubagentSummary,
+    SubagentTypeList,
+    SubagentTypeStat,
     Tokens,
     ToolStat,
     ToolStats,
@@ -276,7 +281,12 @@ class Store:
         agent: str | None = None,
         rng: TimeRange = ALL_TIME,
     ) -> list[ModelUsage]:
-        rows = self._all(q.MODEL_USAGE, [*_scope(project, session), agent, agent, *rng.params()])
+        if session is None and agent is None:
+            rows = self._all(q.MODEL_USAGE_BUCKETS, [project, project, *rng.params()])
+        else:
+            rows = self._all(
+                q.MODEL_USAGE, [*_scope(project, session), agent, agent, *rng.params()]
+            )
         return [
             ModelUsage(
                 model=r[0],
@@ -294,7 +304,11 @@ class Store:
         scope = _scope(project, session)
         models = self.model_usage(project, session, None, rng)
         total = _sum_tokens([m.tokens for m in models])
-        sub = self._one(q.SUBAGENT_USAGE, [*scope, *rng.params()]) or (0, 0, 0, 0, 0.0)
+        if session is None:
+            sub = self._one(q.SUBAGENT_USAGE_BUCKETS, [project, project, *rng.params()])
+        else:
+            sub = self._one(q.SUBAGENT_USAGE, [*scope, *rng.params()])
+        sub = sub or (0, 0, 0, 0, 0.0)
         st = self._one(q.SESSION_TOTALS, [*scope, *rng.params()]) or (0,) * 9
         errors = {
             str(r[0]): int(r[1]) for r in self._all(q.ERRORS_BY_CATEGORY, scope + rng.params())
@@ -346,9 +360,10 @@ class Store:
         if project is not None:
             self.project_path(project)
         fields, projects = self._metrics(project, None, rng)
+        bucket_scope = [rng.tz, project, project, *rng.params()]
         activity = [
             ActivityCell(weekday=int(r[0]), hour=int(r[1]), messages=int(r[2]), cost=float(r[3]))
-            for r in self._all(q.ACTIVITY, [rng.tz, *_scope(project, None), *rng.params()])
+            for r in self._all(q.ACTIVITY, [*bucket_scope, *bucket_scope])
         ]
         return AggregateMetrics(
             project_hash=project,
@@ -365,23 +380,15 @@ class Store:
     def tools(
         self, project: str | None, session: str | None = None, agent: str | None = None
     ) -> ToolStats:
-        rows = self._all(q.TOOL_STATS, [project, project, session, session, agent, agent])
-        stats = [
-            ToolStat(
-                name=r[0],
-                count=int(r[1]),
-                errors=int(r[2]),
-                error_rate=round(int(r[2]) / int(r[1]), 4) if r[1] else 0.0,
-                total_duration_ms=int(r[3] or 0),
-                mean_duration_ms=None if r[4] is None else round(float(r[4]), 1),
-            )
-            for r in rows
-        ]
-        return ToolStats(
-            tools=stats,
-            total_calls=sum(s.count for s in stats),
-            total_errors=sum(s.errors for s in stats),
+        return _tool_stats(
+            self._all(q.TOOL_STATS, [project, project, session, session, agent, agent])
         )
+
+    def project_tools(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ToolStats:
+        """Tool calls of a project (subagents included) made within `rng`."""
+        self.project_path(path_hash)
+        params = [path_hash, path_hash, None, None, None, None, *rng.params()]
+        return _tool_stats(self._all(q.PROJECT_TOOL_STATS, params))
 
     # -- subagents ----------------------------------------------------------------------------
 
@@ -560,7 +567,7 @@ class Store:
     def daily(self, path_hash: str | None, rng: TimeRange) -> DailyMetrics:
         if path_hash is not None:
             self.project_path(path_hash)
-        scope = [rng.tz, path_hash, path_hash, *rng.params()]
+        scope = [rng.tz, path_hash, path_hash, *rng.params()]  # tz, then BUCKET_WHERE
         per_model = self._all(q.DAILY_USAGE, scope)
         activity = {r[0]: (int(r[1]), int(r[2])) for r in self._all(q.DAILY_ACTIVITY, scope)}
         days_seen = sorted({r[0] for r in per_model} | set(activity))
@@ -654,6 +661,51 @@ class Store:
             unpriced_models=[m for m in in_use if not m.priced],
         )
 
+    # -- project sections ---------------------------------------------------------------------
+
+    def project_subagents(self, path_hash: str, rng: TimeRange = ALL_TIME) -> SubagentTypeList:
+        """Subagents of a project active within `rng`, by type."""
+        self.project_path(path_hash)
+        types = [
+            SubagentTypeStat(
+                agent_type=r[0] or "?",
+                kind=r[1] or "task",
+                count=int(r[2]),
+                sessions=int(r[3]),
+                errors=int(r[4]),
+                tool_calls=int(r[5]),
+                tokens=tokens(r[6], r[7], r[8], r[9]),
+                cost=float(r[10]),
+                mean_duration_seconds=None if r[11] is None else round(float(r[11]), 3),
+            )
+            for r in self._all(q.PROJECT_SUBAGENT_TYPES, [path_hash, *rng.params()])
+        ]
+        return SubagentTypeList(
+            types=types,
+            total=sum(t.count for t in types),
+            tokens=_sum_tokens([t.tokens for t in types]),
+            cost=sum(t.cost for t in types),
+        )
+
+    def project_skills(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ProjectSkillList:
+        """Skills a project invoked within `rng`."""
+        self.project_path(path_hash)
+        skills = [
+            ProjectSkill(
+                skill=r[0],
+                count=int(r[1]),
+                errors=int(r[2]),
+                first_used=r[3],
+                last_used=r[4],
+                sessions=int(r[5]),
+            )
+            for r in self._all(q.PROJECT_SKILLS, [path_hash, *rng.params()])
+        ]
+        return ProjectSkillList(skills=skills, total=sum(s.count for s in skills))
+
+    def model_order(self) -> ModelOrder:
+        return ModelOrder(models=[str(r[0]) for r in self._all(q.MODEL_ORDER)])
+
     # -- index --------------------------------------------------------------------------------
 
     def index_counts(self) -> tuple[int, int, int, int, int]:
@@ -665,6 +717,25 @@ class Store:
             BadFile(path=r[0], bad_lines=int(r[1]), reasons=json.loads(r[2] or "{}"))
             for r in self._all(q.BAD_FILES)
         ]
+
+
+def _tool_stats(rows: list[tuple[Any, ...]]) -> ToolStats:
+    stats = [
+        ToolStat(
+            name=r[0],
+            count=int(r[1]),
+            errors=int(r[2]),
+            error_rate=round(int(r[2]) / int(r[1]), 4) if r[1] else 0.0,
+            total_duration_ms=int(r[3] or 0),
+            mean_duration_ms=None if r[4] is None else round(float(r[4]), 1),
+        )
+        for r in rows
+    ]
+    return ToolStats(
+        tools=stats,
+        total_calls=sum(s.count for s in stats),
+        total_errors=sum(s.errors for s in stats),
+    )
 
 
 def _sum_tokens(items: Sequence[Tokens]) -> Tokens:
