@@ -57,7 +57,8 @@ SCOPE_PROJECTS = "INSERT INTO _scope_projects SELECT DISTINCT project_hash FROM 
 
 # §7: one copy per message.id:requestId across all files. A main-thread copy wins over a
 # sidechain copy; then the largest token total; then the copy that records `speed`; then the
-# earliest. A sidechain row whose message.id also has a main-thread row is a replay (/btw).
+# earliest, then the copy in the earliest file (never the directory order). A sidechain row
+# whose message.id also has a main-thread row is a replay (/btw).
 DEDUP_USAGE = """
 UPDATE usage SET counted = d.keep
 FROM (
@@ -67,11 +68,12 @@ FROM (
             ORDER BY u.is_sidechain,
                 u.input_tokens + u.output_tokens + u.cache_creation_tokens
                     + u.cache_read_tokens DESC,
-                (u.speed IS NULL), u.ts NULLS LAST, u.file_id, u.line_no) = 1
+                (u.speed IS NULL), u.ts NULLS LAST, f.first_ts NULLS LAST, f.path,
+                u.line_no) = 1
         AND NOT (u.is_sidechain AND u.message_id IS NOT NULL AND EXISTS (
             SELECT 1 FROM usage m
             WHERE m.message_id = u.message_id AND NOT m.is_sidechain)) AS keep
-    FROM usage u JOIN _scope_keys k USING (usage_key)
+    FROM usage u JOIN _scope_keys k USING (usage_key) JOIN files f ON f.file_id = u.file_id
 ) d
 WHERE usage.rowid = d.rid
 """
@@ -344,7 +346,8 @@ er AS (
     FROM errors e JOIN _scope_sessions s USING (project_hash, session_id) GROUP BY ALL
 ),
 ag AS (
-    SELECT a.project_hash, a.session_id, count(*) FILTER (WHERE a.kind <> 'compact') AS n
+    SELECT a.project_hash, a.session_id,
+        count(*) FILTER (WHERE a.kind NOT IN ('compact', 'warmup')) AS n
     FROM agents a JOIN _scope_sessions s USING (project_hash, session_id) GROUP BY ALL
 )
 SELECT ms.project_hash, ms.session_id,
