@@ -13,7 +13,10 @@ import webbrowser
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
+
+import uvicorn
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
@@ -165,6 +168,18 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+class StoppingServer(uvicorn.Server):
+    """Ctrl-C also tells the app to stop, so open event streams end at once."""
+
+    def __init__(self, config: uvicorn.Config, stop: threading.Event) -> None:
+        super().__init__(config)
+        self.stop = stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stop.set()
+        super().handle_exit(sig, frame)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -172,8 +187,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"cctracer: {exc}", file=sys.stderr)
         return 2
-    import uvicorn
-
     url = url_for(settings.host, settings.port)
     lines, found = describe_sources(settings)
     if settings.host not in LOOPBACK:
@@ -211,13 +224,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from claude_code_tracer.services.runtime import Runtime
 
             runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
-            uvicorn.run(
+            config = uvicorn.Config(
                 create_app(settings, runtime=runtime),
                 host=settings.host,
                 port=settings.port,
                 timeout_graceful_shutdown=2,
                 log_level="warning",
             )
+            StoppingServer(config, runtime.stop_event).run()
     except KeyboardInterrupt:
         pass
     finally:

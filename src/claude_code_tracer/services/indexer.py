@@ -251,7 +251,7 @@ class Indexer:
         status = self.status
         status.state = "ready"
         status.error = None
-        status.last_sync = datetime.now(UTC).isoformat(timespec="seconds")
+        status.last_sync = datetime.now(UTC).isoformat(timespec="milliseconds")
         status.last_duration_s = round(time.perf_counter() - started, 4)
         status.last_changed = changed
         status.files_done = status.files_total
