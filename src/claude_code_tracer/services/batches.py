@@ -6,6 +6,7 @@ fast; the database and the web stack stay in the main process.
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -106,7 +107,19 @@ def files_row(job: FileJob, src: Source, facts: FileFacts, now_ms: int) -> tuple
 
 
 def parse_chunk(work: list[tuple[FileJob, Source]]) -> ChunkResult:
-    """Parse several files into one Arrow table per table (runs in a worker process)."""
+    """Parse several files into one Arrow table per table (runs in a worker process).
+
+    The parser builds no reference cycles, so the cyclic garbage collector is paused while
+    it runs: it would otherwise rescan every row built so far, again and again.
+    """
+    gc.disable()
+    try:
+        return _parse_chunk(work)
+    finally:
+        gc.enable()
+
+
+def _parse_chunk(work: list[tuple[FileJob, Source]]) -> ChunkResult:
     rows: dict[str, list[list[Any]]] = {spec.name: [] for spec in FACT_TABLES}
     files: list[tuple[Any, ...]] = []
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
