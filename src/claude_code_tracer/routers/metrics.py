@@ -8,7 +8,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
-from claude_code_tracer.models.responses import AggregateMetrics, DailyMetrics, PricingInfo
+from claude_code_tracer.models.responses import (
+    AggregateMetrics,
+    DailyMetrics,
+    ModelOrder,
+    PricingInfo,
+)
 from claude_code_tracer.routers.deps import (
     RangeDep,
     RuntimeDep,
@@ -31,6 +36,15 @@ Days = Annotated[
 @router.get("/pricing", response_model=PricingInfo, summary="Current model pricing (LiteLLM)")
 def pricing(store: StoreDep) -> PricingInfo:
     return store.pricing()
+
+
+@router.get(
+    "/models",
+    response_model=ModelOrder,
+    summary="Every model in the history, in the order it first answered",
+)
+def models(store: StoreDep) -> ModelOrder:
+    return store.model_order()
 
 
 def _daily_range(

@@ -6,7 +6,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from claude_code_tracer.models.responses import ProjectList, ProjectMetrics, SessionList, ToolStats
+from claude_code_tracer.models.responses import (
+    ProjectList,
+    ProjectMetrics,
+    ProjectSkillList,
+    SessionList,
+    SubagentTypeList,
+    ToolStats,
+)
 from claude_code_tracer.routers.deps import (
     Order,
     Page,
@@ -68,6 +75,23 @@ def project_metrics(path_hash: str, store: StoreDep, rng: RangeDep) -> ProjectMe
 @router.get(
     "/{path_hash}/tools", response_model=ToolStats, summary="Tool usage across all sessions"
 )
-def project_tools(path_hash: str, store: StoreDep) -> ToolStats:
-    store.project_path(path_hash)
-    return store.tools(path_hash)
+def project_tools(path_hash: str, store: StoreDep, rng: RangeDep) -> ToolStats:
+    return store.project_tools(path_hash, rng)
+
+
+@router.get(
+    "/{path_hash}/subagents",
+    response_model=SubagentTypeList,
+    summary="Subagents used across all sessions, by type",
+)
+def project_subagents(path_hash: str, store: StoreDep, rng: RangeDep) -> SubagentTypeList:
+    return store.project_subagents(path_hash, rng)
+
+
+@router.get(
+    "/{path_hash}/skills",
+    response_model=ProjectSkillList,
+    summary="Skills invoked across all sessions",
+)
+def project_skills(path_hash: str, store: StoreDep, rng: RangeDep) -> ProjectSkillList:
+    return store.project_skills(path_hash, rng)
