@@ -1,0 +1,328 @@
+"""Processes the benchmark drives: the cctracer server, its memory, and ccusage."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HEALTH_POLL_S = 0.020
+RSS_POLL_S = 0.025
+
+
+class HarnessError(RuntimeError):
+    """The benchmark itself could not run (not a missed target)."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# ---------------------------------------------------------------------------------------------
+# memory of a process tree
+
+
+def _ppid(stat: str) -> int:
+    # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and all its descendants, from the ppid of every process in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="utf-8", errors="replace") as fh:
+                ppid = _ppid(fh.read())
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree = [root]
+    i = 0
+    while i < len(tree):
+        tree.extend(children.get(tree[i], ()))
+        i += 1
+    return tree
+
+
+def vm_rss(pid: int) -> int:
+    """Resident memory of one process in bytes (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
+def tree_rss(root: int) -> int:
+    return sum(vm_rss(pid) for pid in process_tree(root))
+
+
+def _sample(target: Any, interval: float, peak: Any, stop: Any, ready: Any) -> None:
+    ready.set()
+    while not stop.is_set():
+        pid = target.value
+        if pid:
+            total = tree_rss(pid)
+            with peak.get_lock():
+                peak.value = max(peak.value, total)
+        stop.wait(interval)
+
+
+class RssSampler:
+    """Samples the summed RSS of a process tree every 25 ms and keeps the peak.
+
+    The sampling runs in a process of its own, started before the process it watches, so it
+    neither holds up the benchmark's clients nor slows the start it measures.
+    """
+
+    def __init__(self, interval: float = RSS_POLL_S) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._target = ctx.Value("q", 0)
+        self._peak = ctx.Value("q", 0)
+        self._stop = ctx.Event()
+        self._ready = ctx.Event()
+        self._proc = ctx.Process(
+            target=_sample,
+            args=(self._target, interval, self._peak, self._stop, self._ready),
+            daemon=True,
+        )
+
+    def watch(self, pid: int) -> None:
+        """Follow `pid` and its descendants from now on, with the peak reset."""
+        with self._peak.get_lock():
+            self._peak.value = 0
+        self._target.value = pid
+
+    @property
+    def peak(self) -> int:
+        return int(self._peak.value)
+
+    def __enter__(self) -> RssSampler:
+        self._proc.start()
+        if not self._ready.wait(60.0):
+            raise HarnessError("the memory sampler did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._proc.pid is not None:
+            self._proc.join(5.0)
+            if self._proc.is_alive():
+                self._proc.kill()
+                self._proc.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# the server
+
+
+@dataclass
+class Server:
+    """One `cctracer` process on a free loopback port, with its own HOME and cache."""
+
+    history: Path
+    cache_home: Path
+    home: Path
+    log_path: Path
+    watch: bool = False
+    pycache: Path | None = None
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    listening: float | None = None  # seconds from start to the first answer of /health
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        cmd = [
+            sys.executable,
+            "-m",
+            "claude_code_tracer.cli",
+            "--no-browser",
+            "--offline",
+            "--port",
+            str(self.port),
+        ]
+        if not self.watch:
+            cmd.append("--no-watch")
+        return cmd
+
+    def env(self) -> dict[str, str]:
+        drop = ("CLAUDE_DIR", "CLAUDE_CONFIG_DIR", "PYTHONDONTWRITEBYTECODE")
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("CCTRACER_") and k not in drop
+        }
+        if self.pycache is not None:
+            # compiled modules kept apart from the tree, as an installed app has them
+            env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
+        env.update(
+            CLAUDE_DIR=str(self.history),
+            HOME=str(self.home),
+            XDG_CACHE_HOME=str(self.cache_home),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.cache_home.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            self.command(),
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+
+    @property
+    def pid(self) -> int:
+        if self.proc is None:
+            raise HarnessError("server not started")
+        return self.proc.pid
+
+    def log_tail(self, chars: int = 3000) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+        return ""
+
+    def wait_ready(self, timeout: float) -> float:
+        """Seconds from process start until /health says the index is ready."""
+        deadline = self.started + timeout
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while True:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise HarnessError(
+                        f"cctracer exited with {self.proc.returncode} before it was ready:\n"
+                        + self.log_tail()
+                    )
+                try:
+                    response = client.get("/health")
+                    if self.listening is None:
+                        self.listening = time.perf_counter() - self.started
+                    if response.status_code == 200:
+                        body = response.json()
+                        index = body.get("index", {})
+                        if index.get("ready") is True:
+                            return time.perf_counter() - self.started
+                        if index.get("state") == "error":
+                            raise HarnessError(f"index error: {index.get('error')}")
+                except (httpx.TransportError, ValueError):
+                    pass
+                if time.perf_counter() > deadline:
+                    raise HarnessError(
+                        f"cctracer not ready after {timeout:.0f} s:\n" + self.log_tail()
+                    )
+                time.sleep(HEALTH_POLL_S)
+
+    def stop(self) -> None:
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGINT, 15.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError):
+                proc.send_signal(sig)
+            try:
+                proc.wait(wait)
+            except subprocess.TimeoutExpired:
+                continue
+            break
+        # the index pool's workers share the server's session: leave none behind
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# ccusage
+
+
+CCUSAGE_VERSION = "20.0.24"
+
+
+@dataclass
+class CcusageRun:
+    seconds: float
+    totals: dict[str, Any]
+
+
+def ccusage_command(ccu_dir: Path) -> tuple[list[str], Path | None]:
+    """npx from the local install when there is one, else npx fetching the pinned version."""
+    npx = shutil.which("npx")
+    if npx is None:
+        raise HarnessError("npx not found: install Node.js, or pass --skip-ccusage")
+    args = ["claude", "daily", "--offline", "--json"]
+    if (ccu_dir / "node_modules" / "ccusage").is_dir():
+        return [npx, "ccusage", *args], ccu_dir
+    return [npx, "-y", f"ccusage@{CCUSAGE_VERSION}", *args], None
+
+
+def ccusage_version(ccu_dir: Path) -> str | None:
+    pkg = ccu_dir / "node_modules" / "ccusage" / "package.json"
+    with contextlib.suppress(OSError, ValueError):
+        version = json.loads(pkg.read_text(encoding="utf-8")).get("version")
+        return str(version) if version else None
+    return None
+
+
+def run_ccusage(history: Path, ccu_dir: Path, timeout: float = 1800.0) -> CcusageRun:
+    cmd, cwd = ccusage_command(ccu_dir)
+    env = dict(os.environ, CLAUDE_CONFIG_DIR=str(history))
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise HarnessError(
+            f"ccusage failed ({done.returncode}): {done.stderr.decode(errors='replace')[-2000:]}"
+        )
+    try:
+        body = json.loads(done.stdout)
+    except ValueError as exc:
+        raise HarnessError(f"ccusage printed no JSON: {done.stdout[:500]!r}") from exc
+    totals = body.get("totals", {}) if isinstance(body, dict) else {}
+    return CcusageRun(seconds, totals)
+
+
+def npx_overhead(ccu_dir: Path) -> float | None:
+    """Seconds npx and node take to start ccusage at all (`ccusage --version`)."""
+    cmd, cwd = ccusage_command(ccu_dir)
+    cmd = [*cmd[: cmd.index("claude")], "--version"]
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=300, check=False)
+    return time.perf_counter() - started if done.returncode == 0 else None
