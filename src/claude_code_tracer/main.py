@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings
 from claude_code_tracer.models.responses import ErrorBody, ErrorResponse
-from claude_code_tracer.routers import metrics, projects, sessions, subagents, system
+from claude_code_tracer.routers import metrics, pages, projects, sessions, subagents, system
 from claude_code_tracer.services.runtime import Runtime
 from claude_code_tracer.services.store import NotFound
 
@@ -133,9 +133,12 @@ def create_app(
     )
     app.state.runtime = rt
     app.state.settings = settings
+    app.state.templates = pages.make_templates()
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
+        if pages.wants_html(request):
+            return pages.not_found_page(request, exc.what)
         return error_response(404, f"{exc.what} not found")
 
     @app.exception_handler(StarletteHTTPException)
@@ -143,6 +146,12 @@ def create_app(
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 404 and message == "Not Found":
             message = "no such endpoint"
+        if pages.wants_html(request):
+            if exc.status_code == 404:
+                return pages.error_page(
+                    request, 404, "Page not found", "Nothing is at this address."
+                )
+            return pages.error_page(request, exc.status_code, "Request failed", message)
         return error_response(exc.status_code, message)
 
     @app.exception_handler(RequestValidationError)
@@ -151,11 +160,22 @@ def create_app(
             {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
             for e in exc.errors()
         ]
+        if pages.wants_html(request):
+            return pages.error_page(
+                request, 422, "Invalid address", "Some part of this address is not valid."
+            )
         return error_response(422, "invalid parameters", details)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
+        if pages.wants_html(request):
+            return pages.error_page(
+                request,
+                500,
+                "Something went wrong",
+                "This page could not be built. The details are in the server log.",
+            )
         return error_response(500, "internal error")
 
     for router in (projects.router, sessions.router, subagents.router, metrics.router):
@@ -163,6 +183,7 @@ def create_app(
             router, responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
         )
     app.include_router(system.router)
+    app.include_router(pages.router)
     swagger = system.swagger_dir()
     if swagger:
         app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")

@@ -414,11 +414,6 @@ def diff_stats(lines: Sequence[DiffLine]) -> tuple[int, int]:
     )
 
 
-def when(ts: datetime | None) -> datetime:
-    """A sort key for optional timestamps."""
-    return utc(ts) if ts else datetime.min.replace(tzinfo=UTC)
-
-
 __all__ = [
     "TOKEN_KINDS",
     "Clipped",

@@ -41,11 +41,6 @@ def info() -> ApiInfo:
     return api_info()
 
 
-@router.get("/", response_model=ApiInfo, summary="API info (browsers get the dashboard)")
-def root() -> ApiInfo:
-    return api_info()
-
-
 @router.get("/health", response_model=Health, summary="Health check")
 def health(runtime: RuntimeDep, store: StoreDep) -> Health:
     status = runtime.status
