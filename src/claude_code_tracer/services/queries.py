@@ -340,10 +340,11 @@ SELECT m.kind, count(*) FROM messages m
 WHERE {MESSAGE_FILTER} GROUP BY m.kind ORDER BY count(*) DESC, m.kind
 """
 
+# messages per tool, calls and results alike: what the `tool` filter returns for each name
 FILTER_TOOLS = f"""
 SELECT t.name, count(*) FROM (
-    SELECT unnest(m.tool_names) AS name FROM messages m
-    WHERE {MESSAGE_FILTER} AND m.entry_type = 'assistant'
+    SELECT unnest(list_distinct(m.tool_names)) AS name FROM messages m
+    WHERE {MESSAGE_FILTER}
 ) t GROUP BY t.name ORDER BY count(*) DESC, t.name
 """
 
