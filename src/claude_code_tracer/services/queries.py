@@ -69,15 +69,26 @@ WHERE (?::VARCHAR IS NULL
 ORDER BY {order}
 """
 
-# A date range: sessions with activity in it, tokens and cost of the responses in it.
+# A date range: sessions with activity in it, tokens and cost of the responses in it; models
+# by their tokens in it, as in PROJECTS_ALL.
 PROJECTS_RANGE = """
 WITH u AS (
     SELECT project_hash,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
         sum(cache_read_tokens) AS cache_read_tokens, sum(cost) AS cost,
-        list(DISTINCT model ORDER BY model) FILTER (WHERE model IS NOT NULL) AS models
-    FROM usage WHERE counted AND ts >= ? AND ts < ?
+        list(model ORDER BY model_tokens DESC, model) FILTER (WHERE model IS NOT NULL)
+            AS models
+    FROM (
+        SELECT project_hash, model, sum(input_tokens) AS input_tokens,
+            sum(output_tokens) AS output_tokens,
+            sum(cache_creation_tokens) AS cache_creation_tokens,
+            sum(cache_read_tokens) AS cache_read_tokens, sum(cost) AS cost,
+            sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens)
+                AS model_tokens
+        FROM usage WHERE counted AND ts >= ? AND ts < ?
+        GROUP BY project_hash, model
+    )
     GROUP BY project_hash
 ),
 s AS (
