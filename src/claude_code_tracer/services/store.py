@@ -130,6 +130,11 @@ def _per_million(value: float | None) -> float | None:
     return None if value is None else round(value * PER_MILLION, 6)
 
 
+def _seconds(value: float | None) -> float | None:
+    """Seconds between two millisecond timestamps, without the noise of epoch doubles."""
+    return None if value is None else round(float(value), 3)
+
+
 class Store:
     def __init__(
         self,
@@ -206,7 +211,7 @@ class Store:
             "first_prompt": r[4],
             "start_time": r[5],
             "end_time": r[6],
-            "duration_seconds": r[7],
+            "duration_seconds": _seconds(r[7]),
             "message_count": int(r[8] or 0),
             "prompt_count": int(r[9] or 0),
             "tool_calls": int(r[10] or 0),
@@ -406,7 +411,7 @@ class Store:
             "is_async": bool(r[8]),
             "start_time": r[9],
             "end_time": r[10],
-            "duration_seconds": r[11],
+            "duration_seconds": _seconds(r[11]),
             "message_count": int(r[12] or 0),
             "tool_calls": int(r[13] or 0),
             "errors": int(r[14] or 0),
