@@ -60,7 +60,8 @@ def page(client: TestClient, url: str, status: int = 200, **headers: str) -> str
 
 
 def fragment(client: TestClient, url: str, target: str | None = None) -> str:
-    headers = dict(HX)
+    """What htmx gets: it asks with `Accept: */*`."""
+    headers = {**HX, "Accept": "*/*"}
     if target:
         headers["HX-Target"] = target
     html = page(client, url, **headers)
@@ -443,7 +444,7 @@ def test_tool_output_is_escaped_and_cut_on_demand(
     assert_safe(html)
     monkeypatch.setattr("claude_code_tracer.views.OUTPUT_LINES", 1)
     html = fragment(client, url)
-    assert "1 more lines." in html
+    assert "Show all · 1 more lines</button>" in html
     assert f'hx-get="{url}&amp;full=1" hx-target="closest .tool-detail"' in html
     full = fragment(client, url + "&full=1")
     assert "more lines" not in full

@@ -115,6 +115,8 @@ def test_times_in_a_zone() -> None:
     assert render.clock(naive_utc, "America/New_York") == "09:11:57"
     assert render.relative(None, NOW) == "—"
     assert render.age(7200) == "2 h old"
+    assert render.age(2453) == "40 m old"
+    assert render.age(12) == "less than a minute old"
     assert render.age(None) == "age unknown"
 
 

@@ -150,10 +150,12 @@ def relative(ts: datetime | None, now: datetime, tz: str = "UTC") -> str:
 
 
 def age(seconds: float | None) -> str:
-    """How old something is: `3 h old`."""
+    """How old something is, to the minute: `3 h 5 m old`."""
     if seconds is None:
         return "age unknown"
-    return f"{duration(seconds)} old"
+    if seconds < 60:
+        return "less than a minute old"
+    return f"{duration(seconds - seconds % 60)} old"
 
 
 # ---------------------------------------------------------------------------------------------

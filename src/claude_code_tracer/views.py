@@ -95,7 +95,7 @@ class HeatCell:
     hour: int
     messages: int
     cost: float
-    level: float  # 0..1
+    level: float  # 0..1, the square root of the share of the busiest hour (so quiet hours show)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def heatmap(cells: Sequence[ActivityCell]) -> Heatmap:
                     hour=hour,
                     messages=messages,
                     cost=c.cost if c else 0.0,
-                    level=round(messages / peak, 3) if peak else 0.0,
+                    level=round((messages / peak) ** 0.5, 3) if peak else 0.0,
                 )
             )
         rows.append((name, row))

@@ -133,7 +133,7 @@ def wants_html(request: Request) -> bool:
     path = request.url.path
     if is_json_path(path):
         return False
-    if path.startswith(PAGE_PATHS):
+    if path.startswith(PAGE_PATHS) or request.headers.get("hx-request") == "true":
         return True
     return "text/html" in request.headers.get("accept", "")
 
@@ -246,6 +246,16 @@ def parse_range(params: Mapping[str, str], tz: str, today: date) -> DateRange:
         return DateRange("all", None, None, tz)
     key = key if key in RANGE_DAYS else DEFAULT_RANGE
     return DateRange(key, today - timedelta(days=RANGE_DAYS[key] - 1), today, tz)
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _seg(value: str) -> str:
@@ -870,6 +880,7 @@ def pricing_page(request: Request, store: StoreDep) -> Response:
     search = text_param(view.params, "q")
     prices = [p for p in info.prices if not search or search.lower() in p.model.lower()]
     context = {"view": view, "info": info, "prices": prices, "search": search}
+    context["fetched"] = parse_time(info.fetched_at)
     if hx_target(request) == "price-table":
         return page_response(request, "_price_table.html", context)
     context.update(

@@ -415,6 +415,13 @@
   // ---------------------------------------------------------------------------------------
   // htmx: format what it swaps in, say when something fails
 
+  // empty fields stay out of the URL (and of the address bar it is pushed to)
+  document.addEventListener("htmx:configRequest", function (event) {
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "") delete params[key];
+    });
+  });
   document.addEventListener("htmx:load", function (event) {
     formatTimes(event.detail.elt);
     Charts.init(event.detail.elt);
@@ -526,7 +533,11 @@
       return;
     }
     running = true;
-    var page = fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
+    var page = fetch(window.location.href, {
+      cache: "no-store",
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    })
       .then(function (res) {
         return res.ok ? res.text() : null;
       })
@@ -559,7 +570,7 @@
   }
 
   function listen() {
-    if (!scope || !window.EventSource) return;
+    if (!scope || !window.EventSource) return null;
     var source = new EventSource("/api/events");
     var greeted = false;
     source.addEventListener("hello", function () {
@@ -581,6 +592,7 @@
     window.addEventListener("pagehide", function () {
       source.close();
     });
+    return source;
   }
 
   // ---------------------------------------------------------------------------------------
@@ -596,6 +608,5 @@
     var target = document.getElementById(window.location.hash.slice(1));
     if (target && target.classList.contains("entry")) select(target, false);
   }
-  listen();
-  window.cctracer = { update: update, charts: Charts };
+  window.cctracer = { update: update, charts: Charts, source: listen() };
 })();
