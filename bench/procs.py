@@ -22,6 +22,10 @@ HEALTH_POLL_S = 0.020
 RSS_POLL_S = 0.025
 
 
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 class HarnessError(RuntimeError):
     """The benchmark itself could not run (not a missed target)."""
 
