@@ -176,7 +176,7 @@ def test_sessions_and_every_section(corpus: Api, ids: dict[str, Any]) -> None:
         assert {e["category"] for e in errors["errors"]} <= ERROR_CATEGORIES
         commands = corpus.get(f"{base}/commands")
         assert commands["total"] == len(commands["commands"])
-        listing = corpus.get(f"{base}/messages", per_page=5)
+        listing = corpus.get(f"{base}/messages", per_page=3)
         assert listing["total"] == s["message_count"]
         for m in listing["messages"]:
             by_uuid = corpus.get(f"{base}/messages/{m['uuid']}")
@@ -236,27 +236,36 @@ def test_pages_of_the_biggest_session_concatenate_to_total_distinct_entries(
     assert indices == list(range(total))
 
 
-def test_every_filter_option_of_the_biggest_session(corpus: Api, ids: dict[str, Any]) -> None:
+def test_every_filter_option_returns_exactly_its_count(corpus: Api, ids: dict[str, Any]) -> None:
+    for project, s in ids["sessions"]:
+        base = f"/api/sessions/{project}/{s['session_id']}"
+        options = corpus.get(f"{base}/messages/filters")
+        assert options["total"] == sum(t["count"] for t in options["types"]) == s["message_count"]
+        assert {t["value"] for t in options["types"]} <= KINDS
+        for key, param, field in (
+            ("types", "type", "kind"),
+            ("tools", "tool", "tool_names"),
+            ("models", "model", "model"),
+        ):
+            for option in options[key]:
+                got = all_pages(corpus, f"{base}/messages", 500, **{param: option["value"]})
+                assert len(got) == option["count"], (base, param, option)
+                for m in got:
+                    value = m[field]
+                    assert option["value"] in value if param == "tool" else value == option["value"]
+        errors = all_pages(corpus, f"{base}/messages", 500, errors_only="true")
+        assert len(errors) == options["errors"] and all(m["has_error"] for m in errors)
+
+
+def test_search_finds_only_matching_entries(corpus: Api, ids: dict[str, Any]) -> None:
     base = biggest(ids)
-    options = corpus.get(f"{base}/messages/filters")
-    assert options["total"] == sum(t["count"] for t in options["types"])
-    assert {t["value"] for t in options["types"]} <= KINDS
-    assert options["tools"] and options["models"]
-    for key, param, field in (
-        ("types", "type", "kind"),
-        ("tools", "tool", "tool_names"),
-        ("models", "model", "model"),
-    ):
-        for option in options[key]:
-            got = all_pages(corpus, f"{base}/messages", 500, **{param: option["value"]})
-            assert len(got) == option["count"], (param, option)
-            for m in got:
-                value = m[field]
-                assert option["value"] in value if param == "tool" else value == option["value"]
-    errors = all_pages(corpus, f"{base}/messages", 500, errors_only="true")
-    assert len(errors) == options["errors"] and all(m["has_error"] for m in errors)
     found = all_pages(corpus, f"{base}/messages", 500, search="the")
-    assert 0 < len(found) < options["total"]
+    total = corpus.get(f"{base}/messages", per_page=1)["total"]
+    assert 0 < len(found) < total
+    for m in found:
+        calls = " ".join(f"{c['key_arg'] or ''} {c['name']}" for c in m["tool_calls"])
+        haystack = f"{m['text']} {m['thinking'] or ''} {calls}".lower()
+        assert "the" in haystack or m["text_truncated"], m["uuid"]
 
 
 def test_unknown_ids_are_404(corpus: Api, ids: dict[str, Any]) -> None:

@@ -242,6 +242,17 @@ def test_session_page(tab: Tab) -> None:
     tab.clean()
 
 
+def test_session_on_a_narrow_window(tab_factory: Any, server: LiveServer) -> None:
+    tab = tab_factory(server.url, width=360, height=780, scheme="dark").open(SESSION)
+    page = tab.page
+    bash = page.locator("details.call", has=page.locator(".tool-name", has_text="Bash")).first
+    bash.locator("summary").click()
+    expect(bash.locator("pre.out")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    tab.shot("session-360")
+    tab.clean()
+
+
 def test_session_filters_keep_their_url(tab: Tab) -> None:
     page = tab.open(SESSION).page
     page.select_option("#filters select[name=type]", "prompt")

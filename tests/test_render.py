@@ -212,6 +212,12 @@ def test_clip() -> None:
     assert render.clip(None).total_lines == 0
 
 
+def test_plain_drops_terminal_codes() -> None:
+    assert render.plain("\x1b[2mCompacted\x1b[22m ok\x07\r\n\tx") == "Compacted ok\n\tx"
+    assert render.plain("\x1b]0;title\x07text") == "text"
+    assert render.plain(None) == ""
+
+
 def test_one_line_and_project_name() -> None:
     assert render.one_line("  a\n  b\tc ") == "a b c"
     assert render.one_line("x" * 30, 10) == "xxxxxxxxx…"

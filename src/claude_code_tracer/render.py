@@ -323,6 +323,15 @@ def clip(text: str | None, max_lines: int = 40, max_chars: int = 4_000) -> Clipp
     )
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def plain(text: str | None) -> str:
+    """Terminal output without its colour codes and other control characters."""
+    return _CONTROL.sub("", _ANSI.sub("", text or ""))
+
+
 def one_line(text: str | None, limit: int = 160) -> str:
     """The text on one line, cut with an ellipsis."""
     flat = " ".join((text or "").split())
@@ -440,6 +449,7 @@ __all__ = [
     "one_line",
     "patch_lines",
     "percent",
+    "plain",
     "project_name",
     "relative",
     "safe_url",

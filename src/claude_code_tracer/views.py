@@ -28,6 +28,7 @@ from claude_code_tracer.render import (
     diff_stats,
     model_label,
     patch_lines,
+    plain,
     text_diff,
 )
 from claude_code_tracer.services.content import block_text
@@ -208,6 +209,7 @@ def _text(value: object) -> str | None:
 def _clip(text: str | None, full: bool) -> Clipped | None:
     if text is None:
         return None
+    text = plain(text)
     if full:
         return clip(text, max_lines=10**9, max_chars=10**9)
     return clip(text, OUTPUT_LINES, OUTPUT_CHARS)

@@ -28,6 +28,7 @@ from claude_code_tracer.models.responses import ApiInfo, MessageDetail
 from claude_code_tracer.routers.deps import RuntimeDep, StoreDep
 from claude_code_tracer.routers.system import api_info
 from claude_code_tracer.services import queries as q
+from claude_code_tracer.services.content import strip_tags
 from claude_code_tracer.services.messages import MessageFilter, Messages
 from claude_code_tracer.services.store import NotFound, Store, TimeRange
 
@@ -98,6 +99,8 @@ def make_templates() -> Jinja2Templates:
         markdown=render.markdown,
         model_label=render.model_label,
         one_line=render.one_line,
+        plain=render.plain,
+        untag=strip_tags,
         project_name=render.project_name,
         age=render.age,
     )
