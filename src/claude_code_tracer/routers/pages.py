@@ -67,7 +67,10 @@ ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_err
 JSON_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/static")
 PAGE_PATHS = ("/projects/", "/sessions/", "/subagents/", "/pricing")
 NOT_FOUND_HELP = {
-    "project": "There is no project with this id in the index.",
+    "project": (
+        "There is no project with this id in the index. A project shows up once one of its "
+        "sessions has an entry."
+    ),
     "session": "There is no session with this id in this project.",
     "subagent": "There is no subagent with this id in this session.",
     "message": "This entry is not in the index (the transcript may have changed).",
