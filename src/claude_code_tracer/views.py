@@ -86,10 +86,6 @@ def tokens_chart(daily: DailyMetrics) -> dict[str, Any]:
     }
 
 
-def has_data(chart: dict[str, Any]) -> bool:
-    return any(v for ds in chart["datasets"] for v in ds["data"])
-
-
 @dataclass(frozen=True)
 class HeatCell:
     weekday: int
