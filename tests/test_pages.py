@@ -660,3 +660,15 @@ def test_every_view_is_a_url(client: TestClient) -> None:
     assert '<a href="/?range=7d">Overview</a>' in html
     html = page(client, f"{SESSION}?range=90d&tab=errors&category=tool_error")
     assert 'class="on">Tool errors' in html
+
+
+def test_only_the_views_own_parameters_are_kept(client: TestClient) -> None:
+    html = page(client, f"{SESSION}?tab=errors&unknown=%3Cb%3E&category=interrupt")
+    form = re.findall(
+        r'<form method="get" action="[^"]*" class="range-form">.*?</form>', html, re.S
+    )
+    assert len(form) == 1
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[0])
+    assert hidden == [("tab", "errors"), ("category", "interrupt")]
+    assert f'href="{SESSION}?tab=errors&amp;category=interrupt&amp;range=all"' in html
+    assert "unknown" not in html

@@ -63,6 +63,7 @@ TABS = (
     ("commands", "Commands"),
 )
 TAB_KEYS = tuple(k for k, _ in TABS)
+KEPT_PARAMS = ("q", "sort", "order", "tab", "type", "tool", "errors", "category")
 ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_error")
 JSON_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/static")
 PAGE_PATHS = ("/projects/", "/sessions/", "/subagents/", "/pricing")
@@ -299,19 +300,13 @@ class View:
         qs = query_string({**self.range.params(), **params})
         return f"{path}?{qs}" if qs else path
 
-    def here(self, **changes: Any) -> str:
-        """This page's URL with some parameters changed (None drops one)."""
-        params: dict[str, Any] = dict(self.request.query_params)
-        params.update(changes)
-        qs = query_string(params)
-        return f"{self.path}?{qs}" if qs else self.path
+    @property
+    def kept(self) -> dict[str, str]:
+        """The view's own parameters (not the range, not the page) to keep across a new range."""
+        return {k: v for k, v in self.request.query_params.items() if k in KEPT_PARAMS and v}
 
     def with_range(self, key: str) -> str:
-        params = {
-            k: v
-            for k, v in self.request.query_params.items()
-            if k not in ("range", "since", "until", "page")
-        }
+        params = self.kept
         if key != DEFAULT_RANGE:
             params["range"] = key
         qs = query_string(params)
