@@ -46,6 +46,12 @@ XSS_IMG = "<img src=x onerror=alert(1)>"
 
 CART_BEFORE = "def total(a, b):\n    return a - b\n\n\ndef tax(x):\n    return x * 0.2\n"
 NOTES = "# Notes\n\nThe checkout total is fixed.\n"
+# 80 lines: more than a folded output shows (60)
+PYTEST_OUTPUT = "FAILED tests/test_cart.py::test_total\n" + "\n".join(
+    f"  cart.py:{n}: in total" for n in range(1, 80)
+)
+# 4,000+ characters: more than a timeline row holds
+LONG_PROMPT = "also print the markup\n\n" + "Keep the output short. " * 200 + "THE END"
 
 
 @dataclass
@@ -74,7 +80,7 @@ def build(root: Path, now: datetime | None = None) -> History:
         thinking="The test suite is the place to start.",
         usage=MAIN,
     )
-    s.bash("pytest -x", "FAILED tests/test_cart.py::test_total", exit_code=1, usage=MAIN)
+    s.bash("pytest -x", PYTEST_OUTPUT, exit_code=1, usage=MAIN)
     s.edit(f"{SHOP}/cart.py", "return a - b", "return a + b", CART_BEFORE, usage=MAIN)
     s.write(f"{SHOP}/NOTES.md", NOTES, usage=MAIN)
     agent = s.spawn(
@@ -89,7 +95,7 @@ def build(root: Path, now: datetime | None = None) -> History:
     s.skill("commit-helper", "Write a short commit message.", usage=MAIN)
     s.compact("We fixed the checkout total in cart.py.", usage=COMPACT, pre_tokens=180_000)
     s.synthetic("API Error: 529 Overloaded", status=529)
-    s.prompt("also print the markup")
+    s.prompt(LONG_PROMPT)
     s.bash(f"echo '{XSS_SCRIPT}'", f"{XSS_SCRIPT}\n{XSS_IMG}", usage=MAIN)
     s.interrupt()
     s.command("review", "cart.py")

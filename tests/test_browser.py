@@ -108,9 +108,7 @@ class Tab:
 def tab_factory(browser: Browser) -> Iterator[Any]:
     contexts = []
 
-    def make(
-        base: str, *, width: int = 1280, height: int = 900, scheme: str = "light"
-    ) -> Tab:
+    def make(base: str, *, width: int = 1280, height: int = 900, scheme: str = "light") -> Tab:
         context = browser.new_context(
             viewport={"width": width, "height": height},
             color_scheme=scheme,  # type: ignore[arg-type]
@@ -225,6 +223,10 @@ def test_session_page(tab: Tab) -> None:
     bash.locator("summary").click()
     expect(bash.locator(".cmd-line")).to_have_text("$ pytest -x")
     expect(bash.locator("pre.out.err")).to_contain_text("FAILED tests/test_cart.py::test_total")
+    expect(bash.locator("pre.out.err")).not_to_contain_text("cart.py:79: in total")
+    bash.locator("button", has_text="Show all · 21 more lines").click()
+    expect(bash.locator("pre.out.err")).to_contain_text("cart.py:79: in total")
+    expect(bash.locator("button", has_text="Show all")).to_have_count(0)
     font = bash.locator("pre.out").evaluate("e => getComputedStyle(e).fontFamily")
     assert "mono" in font.lower()
     # an Edit call opens to a coloured diff with line numbers
@@ -239,6 +241,12 @@ def test_session_page(tab: Tab) -> None:
     tab.shot("session-edit", full=False)
     page.evaluate("window.scrollTo(0, 0)")
     tab.shot("session")
+    # a long prompt is cut in the list and shown whole on demand
+    long_prompt = page.locator(".entry.k-prompt").nth(1)
+    expect(long_prompt).not_to_contain_text("THE END")
+    long_prompt.locator("button", has_text="Show the whole prompt").click()
+    expect(long_prompt.locator(".prompt-text")).to_contain_text("THE END")
+    expect(long_prompt.locator("button")).to_have_count(0)
     tab.clean()
 
 
@@ -428,6 +436,10 @@ def test_a_20000_entry_session_stays_quick(tab_factory: Any, tmp_path: Path) -> 
         page.locator("#timeline a", has_text="Latest").click()
         expect(page).to_have_url(re.compile(r"page=200"))
         expect(page.locator("#timeline .entry").last).to_contain_text("Step 4999 done.")
+        # and the ones before them are loaded above
+        page.locator("#timeline .earlier a").click()
+        expect(page.locator('#timeline .chunk[data-page="199"]')).to_have_count(1)
+        expect(page.locator("#timeline .chunk").first).to_have_attribute("data-page", "199")
         tab.clean()
 
 

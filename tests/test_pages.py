@@ -402,7 +402,13 @@ def test_tool_call_details(client: TestClient) -> None:
         '<pre class="cmd-line"><span class="sh" aria-hidden="true">$ </span>pytest -x</pre>' in html
     )
     assert "<h4>Error</h4>" in html
-    assert '<pre class="out err">Exit code 1\nFAILED tests/test_cart.py::test_total</pre>' in html
+    assert '<pre class="out err">Exit code 1\nFAILED tests/test_cart.py::test_total\n' in html
+    assert "  cart.py:58: in total</pre>" in html  # 60 lines shown
+    assert "cart.py:59: in total" not in html
+    assert "Show all · 21 more lines</button>" in html
+    full = fragment(client, f"{SESSION}/entries/{bash['uuid']}?tool={call['tool_use_id']}&full=1")
+    assert "  cart.py:79: in total</pre>" in full
+    assert "Show all" not in full
 
     edit = message(client, "Edit")
     call = edit["tool_calls"][0]
@@ -672,3 +678,14 @@ def test_only_the_views_own_parameters_are_kept(client: TestClient) -> None:
     assert hidden == [("tab", "errors"), ("category", "interrupt")]
     assert f'href="{SESSION}?tab=errors&amp;category=interrupt&amp;range=all"' in html
     assert "unknown" not in html
+
+
+def test_long_prompts_are_cut_in_the_list_and_whole_on_demand(client: TestClient) -> None:
+    html = page(client, f"{SESSION}?type=prompt")
+    assert "Show the whole prompt (4,630 characters)</button>" in html
+    assert "THE END" not in html
+    prompt = api(client, f"/api{SESSION}/messages?type=prompt")["messages"][1]
+    assert prompt["text_truncated"]
+    whole = fragment(client, f"{SESSION}/entries/{prompt['uuid']}?part=text")
+    assert whole.count("Keep the output short.") == 200
+    assert "THE END</div>" in whole
