@@ -122,7 +122,6 @@ def make_templates() -> Jinja2Templates:
         safe_url=render.safe_url,
         clip=render.clip,
         query_string=query_string,
-        Stream=Stream,
     )
     return Jinja2Templates(env=env)
 
