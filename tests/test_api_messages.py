@@ -585,11 +585,6 @@ def test_entry_cost_uses_the_snapshot_prices(api: Api) -> None:
     assert approx_json(body["tokens"]) == tok(U["a2_sonnet"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: search sees only the first 16,000 characters of a response and the first "
-    "2,000 of a tool result (TEXT_CAP and PREVIEW_CAP in log_parser.py)",
-)
 def test_search_finds_words_past_the_text_kept_in_the_index(tmp_path: Path) -> None:
     claude = ClaudeDir(tmp_path / "claude", seed=5)
     s = claude.project("/w/long").session(A1, start=T_A1)

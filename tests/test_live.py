@@ -214,20 +214,48 @@ STATUS_CASES = [
 ]
 
 
+def status_of(
+    claude_dir: ClaudeDir,
+    make_index: IndexFactory,
+    *,
+    ending: str,
+    entries_end: datetime,
+    mtime: datetime,
+    now: datetime,
+) -> str:
+    s = claude_dir.project(CWD).session("status-session", start=entries_end - timedelta(seconds=10))
+    s.prompt("work", after=1.0)
+    if ending == "answer":
+        s.assistant("done", usage=U, stop_reason="end_turn", after=1.0)
+    elif ending == "tool_use":
+        s.assistant("running a command", usage=U, stop_reason="tool_use", after=1.0)
+    os.utime(s.path, (mtime.timestamp(), mtime.timestamp()))
+    index = make_index(claude_dir.root)
+    with index.db.reading() as cur:
+        return Store(cur, now=now).session(s.project.path.name, "status-session").status
+
+
 @pytest.mark.parametrize(("age", "ending", "status"), STATUS_CASES)
 def test_session_status_from_the_last_entry_and_the_file_age(
     claude_dir: ClaudeDir, make_index: IndexFactory, age: int, ending: str, status: str
 ) -> None:
-    s = claude_dir.project(CWD).session("status-session")
-    s.prompt("work")
-    if ending == "answer":
-        s.assistant("done", usage=U, stop_reason="end_turn")
-    elif ending == "tool_use":
-        s.assistant("running a command", usage=U, stop_reason="tool_use")
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    mtime = (now - timedelta(seconds=age)).timestamp()
-    os.utime(s.path, (mtime, mtime))
-    index = make_index(claude_dir.root)
-    with index.db.reading() as cur:
-        detail = Store(cur, now=now).session(s.project.path.name, "status-session")
-    assert detail.status == status
+    written = now - timedelta(seconds=age)
+    assert (
+        status_of(
+            claude_dir, make_index, ending=ending, entries_end=written, mtime=written, now=now
+        )
+        == status
+    )
+
+
+def test_a_recently_touched_file_with_old_entries_is_not_running(
+    claude_dir: ClaudeDir, make_index: IndexFactory
+) -> None:
+    """Copying or touching a transcript changes its mtime, not when Claude Code wrote it."""
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    old = now - timedelta(days=27)
+    assert (
+        status_of(claude_dir, make_index, ending="prompt", entries_end=old, mtime=now, now=now)
+        == "ended"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -39,23 +40,39 @@ def parse_dir_list(raw: str) -> tuple[Path, ...]:
     return tuple(unique)
 
 
-def local_timezone(env: Mapping[str, str]) -> str:
-    """IANA name of the machine's time zone: `TZ`, else /etc/localtime, else UTC."""
+@functools.cache
+def _index_timezones() -> frozenset[str]:
+    import duckdb
+
+    with duckdb.connect(":memory:") as conn:
+        rows = conn.execute("SELECT name FROM pg_timezone_names()").fetchall()
+    return frozenset(str(r[0]) for r in rows)
+
+
+def known_timezone(name: str) -> bool:
+    """An IANA name that both Python and the index's SQL know (`posixrules`, `localtime` and
+    file names under /usr/share/zoneinfo are not time zones to DuckDB)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if name not in _index_timezones():
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def local_timezone(env: Mapping[str, str]) -> str:
+    """IANA name of the machine's time zone: `TZ`, else /etc/localtime, else UTC."""
     candidates = [env.get("TZ", "").strip().lstrip(":")]
     with contextlib.suppress(OSError):
         target = os.readlink("/etc/localtime")
         if "zoneinfo/" in target:
             candidates.append(target.split("zoneinfo/", 1)[1])
     for name in candidates:
-        if not name:
-            continue
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return name
+        if name and known_timezone(name):
+            return name
     return "UTC"
 
 
@@ -82,6 +99,7 @@ class Settings:
     poll_interval_s: float = 1.0
     workers: int = 0  # 0: one per CPU
     timezone: str = "UTC"
+    response_cache: bool = False  # keep answers until the index changes
     extra_hosts: tuple[str, ...] = field(default_factory=tuple)
 
     @property

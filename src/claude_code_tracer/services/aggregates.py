@@ -370,6 +370,8 @@ SELECT ms.project_hash, ms.session_id,
     coalesce(er.n, 0), coalesce(ag.n, 0),
     coalesce(mu.models, []), coalesce(mu.unpriced, []),
     fs.git_branch, fs.version, coalesce(fs.main_cwd, fs.any_cwd), fs.file_mtime,
+    CASE WHEN fs.file_mtime > ms.end_time + INTERVAL 1 HOUR THEN ms.end_time
+        ELSE fs.file_mtime END,
     fs.last_kind, fs.last_stop_reason, coalesce(fs.has_main_file, false),
     coalesce(fs.bad_lines, 0)
 FROM ms

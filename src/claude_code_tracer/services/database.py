@@ -22,7 +22,7 @@ from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Derived columns appended to fact tables, filled by the indexer's refresh step.
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -69,6 +69,7 @@ CREATE TABLE sessions (
     version VARCHAR,
     cwd VARCHAR,
     file_mtime TIMESTAMP,
+    last_write TIMESTAMP,
     last_kind VARCHAR,
     last_stop_reason VARCHAR,
     has_main_file BOOLEAN,
@@ -210,6 +211,12 @@ class IndexInUse(RuntimeError):
         self.path = path
 
 
+def _held_by_another_process(exc: BaseException) -> bool:
+    """DuckDB's lock conflict, and nothing else: a corrupt file says "block at location"."""
+    message = str(exc).lower()
+    return "could not set lock" in message or "conflicting lock" in message
+
+
 class Database:
     """Owns the DuckDB connection; hands out one cursor per unit of work."""
 
@@ -227,13 +234,17 @@ class Database:
 
     def _open(self, threads: int, memory_limit: str) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        opened: duckdb.DuckDBPyConnection | None = None
         try:
-            conn = self._connect(threads, memory_limit)
+            conn = opened = self._connect(threads, memory_limit)
             version = self._schema_version(conn)
         except (duckdb.Error, OSError) as exc:
-            if "lock" in str(exc).lower():
+            if _held_by_another_process(exc):
                 raise IndexInUse(self.path) from exc
             log.warning("index %s cannot be opened (%s); rebuilding it", self.path, exc)
+            if opened is not None:  # else DuckDB would hand the damaged database out again
+                with contextlib.suppress(duckdb.Error):
+                    opened.close()
             self._delete_files()
             conn = self._connect(threads, memory_limit)
             version = None

@@ -8,7 +8,7 @@ request), so the index does not have to hold every tool output twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from claude_code_tracer.models.responses import (
 )
 from claude_code_tracer.services import queries as q
 from claude_code_tracer.services.content import block_text
+from claude_code_tracer.services.log_parser import PREVIEW_CAP
 from claude_code_tracer.services.store import NotFound, tokens
 
 LIST_TEXT_CAP = 4_000  # characters of text per message in lists
@@ -42,6 +43,7 @@ class MessageFilter:
     errors_only: bool = False
     model: str | None = None
     search: str | None = None
+    found: tuple[str, ...] = ()  # entries whose full text, read from the transcript, matched
 
     def params(self, project: str, session: str, agent: str) -> list[Any]:
         return [
@@ -58,11 +60,35 @@ class MessageFilter:
             self.search,
             self.search,
             self.search,
+            project,
+            session,
             self.search,
+            list(self.found),
         ]
 
 
 NO_FILTER = MessageFilter()
+
+
+def entry_text(lines: list[dict[str, Any]]) -> str:
+    """Everything searchable in an entry's lines: text, thinking and tool result content."""
+    parts: list[str] = []
+    for obj in lines:
+        message = obj.get("message")
+        content = message.get("content") if isinstance(message, dict) else obj.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if not isinstance(block, dict):
+                    parts.append(block_text([block]))
+                elif block.get("type") == "tool_result":
+                    parts.append(block_text(block.get("content")))
+                elif block.get("type") == "thinking":
+                    parts.append(str(block.get("thinking") or ""))
+                else:
+                    parts.append(block_text([block]))
+        else:
+            parts.append(block_text(content))
+    return "\n".join(parts)
 
 
 def _summary(r: Sequence[Any], calls: list[ToolCallBrief], cap: int) -> dict[str, Any]:
@@ -128,9 +154,27 @@ class Messages:
             subagent_id=r[8],
         )
 
+    def _found_in_sources(self, flt: MessageFilter) -> tuple[str, ...]:
+        """Entries cut short in the index whose full text holds the search term."""
+        assert flt.search is not None
+        unsearched = replace(flt, search=None, found=())
+        rows = self.cur.execute(
+            q.MESSAGES_TRUNCATED,
+            [*unsearched.params(self.project, self.session, self.agent), PREVIEW_CAP],
+        ).fetchall()
+        needle = flt.search.lower()
+        found = []
+        for uuid, path, offsets, lengths, uuids in rows:
+            lines = read_lines(path, offsets, lengths, uuids)
+            if lines and needle in entry_text(lines).lower():
+                found.append(uuid)
+        return tuple(found)
+
     def page(
         self, flt: MessageFilter = NO_FILTER, page: int = 1, per_page: int = 50
     ) -> MessageList:
+        if flt.search:
+            flt = replace(flt, found=self._found_in_sources(flt))
         params = flt.params(self.project, self.session, self.agent)
         total_row = self.cur.execute(q.MESSAGES_COUNT, params).fetchone()
         total = int(total_row[0]) if total_row else 0

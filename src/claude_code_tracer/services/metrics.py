@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported when prices are fetched, not at start-up
+    import httpx
+
 
 log = logging.getLogger(__name__)
 
@@ -274,6 +276,8 @@ def write_cache(path: Path, table: PriceTable) -> None:
 
 def fetch_table(url: str, transport: httpx.BaseTransport | None = None) -> PriceTable:
     """Download LiteLLM's published JSON and keep its Claude entries."""
+    import httpx
+
     with httpx.Client(transport=transport, timeout=20.0, follow_redirects=True) as client:
         response = client.get(url)
         response.raise_for_status()
@@ -317,6 +321,8 @@ class PriceBook:
 
     def refresh(self, transport: httpx.BaseTransport | None = None) -> bool:
         """Fetch a new table if the one in use is stale; True when the table changed."""
+        import httpx
+
         if self.offline or not self.is_stale():
             return False
         with self._lock:

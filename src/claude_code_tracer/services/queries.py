@@ -27,17 +27,19 @@ SESSION_SORTS = {
 }
 SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
 
+# When did Claude Code last write to the session? The file's mtime, unless the last entry is
+# more than an hour older than it (a copied or touched file): then the last entry's time.
 # running: written in the last 10 s, or a turn still in flight (last entry a prompt, a tool
 # result or a spawn, or a response that stopped for tool use) and written in the last 10 min;
 # idle: written in the last 30 min; ended: otherwise.
 STATUS_SQL = """
 CASE
     WHEN s.file_mtime IS NULL THEN 'ended'
-    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 10 THEN 'running'
-    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 600
+    WHEN epoch(?::TIMESTAMP) - epoch(s.last_write) <= 10 THEN 'running'
+    WHEN epoch(?::TIMESTAMP) - epoch(s.last_write) <= 600
         AND (s.last_kind IN ('prompt', 'tool_result', 'subagent')
              OR s.last_stop_reason = 'tool_use') THEN 'running'
-    WHEN epoch(?::TIMESTAMP) - epoch(s.file_mtime) <= 1800 THEN 'idle'
+    WHEN epoch(?::TIMESTAMP) - epoch(s.last_write) <= 1800 THEN 'idle'
     ELSE 'ended'
 END
 """
@@ -295,8 +297,17 @@ MESSAGE_FILTER = """
          OR strpos(lower(coalesce(m.thinking, '')), lower(?)) > 0
          OR m.uuid IN (
             SELECT c.message_uuid FROM tool_calls c
-            WHERE c.project_hash = m.project_hash AND c.session_id = m.session_id
-              AND strpos(lower(coalesce(c.key_arg, '') || ' ' || c.name), lower(?)) > 0))
+            WHERE c.project_hash = ? AND c.session_id = ?
+              AND strpos(lower(coalesce(c.key_arg, '') || ' ' || c.name), lower(?)) > 0)
+         OR m.uuid IN (SELECT unnest(?::VARCHAR[])))
+"""
+
+# Entries whose text in the index is cut short: a search reads them back from the transcript.
+MESSAGES_TRUNCATED = f"""
+SELECT m.uuid, f.path, m.line_offsets, m.line_lens, m.uuids
+FROM messages m JOIN files f ON f.file_id = m.file_id
+WHERE {MESSAGE_FILTER}
+  AND (m.text_len > length(m.text) OR length(coalesce(m.thinking, '')) >= ?)
 """
 
 MESSAGE_COLUMNS = """

@@ -11,7 +11,13 @@ from typing import Any
 
 from claude_code_tracer.config import Settings
 from claude_code_tracer.services.database import Database
-from claude_code_tracer.services.indexer import Indexer, IndexStatus, Progress, SyncReport
+from claude_code_tracer.services.indexer import (
+    Cancelled,
+    Indexer,
+    IndexStatus,
+    Progress,
+    SyncReport,
+)
 from claude_code_tracer.services.live import Broker, Watcher
 from claude_code_tracer.services.metrics import PriceBook
 
@@ -31,14 +37,21 @@ class Runtime:
             offline=settings.offline,
             max_age_s=settings.pricing_max_age_s,
         )
-        self.indexer = Indexer(self.db, settings.claude_dirs, self.prices, workers=settings.workers)
+        self.stop_event = threading.Event()  # also stops a sync between two batches
+        self.indexer = Indexer(
+            self.db,
+            settings.claude_dirs,
+            self.prices,
+            workers=settings.workers,
+            cancel=self.stop_event,
+        )
         self.indexer.listeners.append(self._announce)
         self.broker = Broker()
         self.progress = progress
         self.changed = threading.Event()
-        self.stop_event = threading.Event()
         self.ready = threading.Event()
         self.watcher: Watcher | None = None
+        self.generation = 0  # bumped whenever the index changes: cached answers expire
         self._threads: list[threading.Thread] = []
 
     @property
@@ -75,6 +88,8 @@ class Runtime:
     def _index_loop(self) -> None:
         try:
             self.sync_now()
+        except Cancelled:
+            return
         except Exception:
             log.exception("initial index failed")
         if not self.settings.watch:
@@ -90,6 +105,8 @@ class Runtime:
             self.changed.clear()
             try:
                 self.indexer.sync()
+            except Cancelled:
+                return
             except Exception:
                 log.exception("index update failed")
                 time.sleep(1.0)
@@ -100,6 +117,7 @@ class Runtime:
             try:
                 if self.prices.refresh():
                     self.indexer.reprice()
+                    self.generation += 1
                     self.broker.publish(self._event("prices", [], [], []))
             except Exception:
                 log.exception("price refresh failed")
@@ -125,6 +143,7 @@ class Runtime:
     def _announce(self, report: SyncReport) -> None:
         if not report.changed:
             return
+        self.generation += 1
         projects = sorted({p for p, _ in report.touched})
         sessions = [{"project": p, "session": s} for p, s in sorted(set(report.touched))]
         agents = [
