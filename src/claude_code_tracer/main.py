@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claude_code_tracer import __version__
+from claude_code_tracer.cache import ResponseCache
 from claude_code_tracer.config import Settings
 from claude_code_tracer.models.responses import ErrorBody, ErrorResponse
 from claude_code_tracer.routers import metrics, pages, projects, sessions, subagents, system
@@ -65,6 +67,16 @@ def allowed_hosts(settings: Settings) -> frozenset[str]:
     return frozenset(h.lower() for h in hosts if h)
 
 
+# a Host header: a name or an IPv4 address, or an IPv6 address in brackets; then a port
+HOST_HEADER = re.compile(r"(\[[0-9a-f:.]+\]|[^:\[\]]*)(?::[0-9]{1,5})?")
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", CSP.encode()),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
 class GuardMiddleware:
     """Host allow-list (no DNS rebinding) and security headers on every response."""
 
@@ -75,11 +87,10 @@ class GuardMiddleware:
     def _host_ok(self, scope: Scope) -> bool:
         for key, value in scope.get("headers", []):
             if key == b"host":
-                host = value.decode("latin-1").strip().lower()
-                if host.startswith("["):
-                    name = host.split("]", 1)[0] + "]"
-                else:
-                    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+                match = HOST_HEADER.fullmatch(value.decode("latin-1").strip().lower())
+                if match is None:
+                    return False
+                name = match.group(1)
                 return name in self.hosts or name.strip("[]") in self.hosts
         return False
 
@@ -87,24 +98,30 @@ class GuardMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        if not self._host_ok(scope):
-            response = error_response(400, "unknown Host header")
-            await response(scope, receive, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"content-security-policy", CSP.encode()),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
-                ]
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
+        if not self._host_ok(scope):
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            response = error_response(400, "unknown Host header")
+            await response(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
+
+
+class GuardedApp(FastAPI):
+    """FastAPI with the guard outside every other layer, so that the Host check comes first
+    and the answers of the last-resort error handler carry the security headers too."""
+
+    guard_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return GuardMiddleware(super().build_middleware_stack(), self.guard_hosts)
 
 
 def create_app(
@@ -123,13 +140,14 @@ def create_app(
         finally:
             rt.stop()
 
-    app = FastAPI(
+    app = GuardedApp(
         title="claude-code-tracer",
         version=__version__,
         summary="Where the time, tokens and money of Claude Code went.",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,  # an address names a route exactly, or it is a 404
     )
     app.state.runtime = rt
     app.state.settings = settings
@@ -188,7 +206,9 @@ def create_app(
     if swagger:
         app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(GuardMiddleware, hosts=allowed_hosts(settings))
+    if settings.response_cache:
+        app.add_middleware(ResponseCache, generation=lambda: rt.generation)
+    app.guard_hosts = allowed_hosts(settings)
     return app
 
 
