@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, HTTPException, Query, Request
 
+from claude_code_tracer.config import known_timezone
 from claude_code_tracer.services.messages import MessageFilter
 from claude_code_tracer.services.runtime import Runtime
 from claude_code_tracer.services.store import Store, TimeRange
@@ -58,10 +58,8 @@ MessageKind = Literal[
 
 def resolve_tz(runtime: Runtime, tz: str | None) -> str:
     name = tz or runtime.settings.timezone
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise HTTPException(status_code=422, detail=f"unknown time zone: {name!r}") from exc
+    if not known_timezone(name):
+        raise HTTPException(status_code=422, detail=f"unknown time zone: {name!r}")
     return name
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from claude_code_tracer.models.responses import (
     AggregateMetrics,
@@ -24,12 +24,13 @@ from claude_code_tracer.routers.deps import (
     resolve_tz,
     time_range,
 )
-from claude_code_tracer.services.store import TimeRange
+from claude_code_tracer.services.store import MAX_SERIES_DAYS, TimeRange
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 
 Days = Annotated[
-    int | None, Query(ge=1, le=3660, description="the last N days up to today (instead of since)")
+    int | None,
+    Query(ge=1, le=MAX_SERIES_DAYS, description="the last N days up to today (instead of since)"),
 ]
 
 
@@ -53,7 +54,11 @@ def _daily_range(
     """since/until, or the last `days` days up to today in the requested time zone."""
     if days is not None and since is None:
         until = until or datetime.now(ZoneInfo(resolve_tz(runtime, tz))).date()
-        since = until - timedelta(days=days - 1)
+        since = date.fromordinal(max(until.toordinal() - days + 1, 1))
+    if since and until and (until - since).days >= MAX_SERIES_DAYS:
+        raise HTTPException(
+            status_code=422, detail=f"a daily series covers at most {MAX_SERIES_DAYS} days"
+        )
     return time_range(runtime, since, until, tz)
 
 

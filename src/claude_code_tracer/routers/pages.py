@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, Request
@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from claude_code_tracer import __version__, render, views
-from claude_code_tracer.config import Settings
+from claude_code_tracer.config import Settings, known_timezone
 from claude_code_tracer.models.entries import MAIN_THREAD
 from claude_code_tracer.models.responses import ApiInfo, MessageDetail
 from claude_code_tracer.routers.deps import RuntimeDep, StoreDep
@@ -189,13 +189,7 @@ def _date(value: str | None) -> date | None:
 def viewer_tz(request: Request, settings: Settings) -> str:
     """The browser's time zone (a cookie the page script sets), else the server's."""
     name = request.cookies.get(TZ_COOKIE, "")[:64]
-    if name:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return settings.timezone
-        return name
-    return settings.timezone
+    return name if name and known_timezone(name) else settings.timezone
 
 
 def query_string(params: Mapping[str, Any]) -> str:

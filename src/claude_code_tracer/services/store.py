@@ -62,6 +62,8 @@ from claude_code_tracer.services import queries as q
 from claude_code_tracer.services.metrics import PriceBook, price_from_entry
 
 PER_MILLION = 1_000_000
+MAX_SERIES_DAYS = 3660  # days in one daily series, about ten years
+LAST_ORDINAL = date.max.toordinal()
 
 
 class NotFound(Exception):
@@ -86,16 +88,19 @@ class TimeRange:
     def of(cls, since: date | None, until: date | None, tz: str) -> TimeRange:
         zone = ZoneInfo(tz)
 
-        def utc(day: date) -> datetime:
-            local = datetime.combine(day, time.min, tzinfo=zone)
-            return local.astimezone(UTC).replace(tzinfo=None)
+        def utc(day: date, later: int = 0) -> datetime:
+            try:
+                local = datetime.combine(day + timedelta(days=later), time.min, tzinfo=zone)
+                return local.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:  # the first or last day a date can hold
+                return datetime.min if day.year == date.min.year else datetime.max
 
         return cls(
             since=since,
             until=until,
             tz=tz,
             start=utc(since) if since else None,
-            end=utc(until + timedelta(days=1)) if until else None,
+            end=utc(until, later=1) if until else None,
         )
 
     def params(self) -> list[Any]:
@@ -585,8 +590,14 @@ class Store:
             )
         days: list[Day] = []
         if start is not None and end is not None:
-            day = start
-            while day <= end:
+            span = MAX_SERIES_DAYS - 1
+            if (end - start).days > span:  # a stray timestamp in year 1 or 9999
+                if rng.since is not None:
+                    end = date.fromordinal(min(start.toordinal() + span, LAST_ORDINAL))
+                else:
+                    start = date.fromordinal(max(end.toordinal() - span, 1))
+            for ordinal in range(start.toordinal(), end.toordinal() + 1):
+                day = date.fromordinal(ordinal)
                 ms = models.get(day, [])
                 messages, sessions = activity.get(day, (0, 0))
                 days.append(
@@ -599,7 +610,6 @@ class Store:
                         models=ms,
                     )
                 )
-                day += timedelta(days=1)
         return DailyMetrics(
             path_hash=path_hash,
             timezone=rng.tz,
