@@ -41,6 +41,7 @@ _KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "ToolSearch": ("query",),
 }
 KEY_ARG_CAP = 500
+MAX_COUNT = 10**12  # tokens, milliseconds or calls: larger values are junk
 
 
 def cap(text: str, limit: int) -> str:
@@ -52,10 +53,11 @@ def as_str(value: object) -> str | None:
 
 
 def as_count(value: object) -> int:
-    """A token count: non-negative int; anything else (null, bool, junk) is 0."""
+    """A token count: a non-negative int below MAX_COUNT; anything else (null, bool, junk, a
+    number no response ever had) is 0, so sums of counts always fit the index's BIGINTs."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value if value > 0 else 0
-    if isinstance(value, float) and value == value and 0 <= value < 1e18:
+        return value if 0 < value < MAX_COUNT else 0
+    if isinstance(value, float) and value == value and 0 <= value < MAX_COUNT:
         return int(value)
     return 0
 

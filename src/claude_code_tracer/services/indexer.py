@@ -182,9 +182,12 @@ class Indexer:
         with self._sync_lock:
             try:
                 return self._sync(progress)
+            except Cancelled:  # the app is stopping: not an error
+                raise
             except Exception as exc:
                 self.status.state = "error"
-                self.status.error = f"{type(exc).__name__}: {exc}"
+                # shown on /health and the pages: no SQL or file contents, those go to the log
+                self.status.error = f"{type(exc).__name__} (details in the server log)"
                 log.exception("index sync failed")
                 raise
 

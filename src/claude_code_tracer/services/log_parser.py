@@ -544,7 +544,11 @@ class _Parser:
         created = as_count(usage.get("cache_creation_input_tokens"))
         read = as_count(usage.get("cache_read_input_tokens"))
         split = usage.get("cache_creation")
-        hour = min(as_count(split.get("ephemeral_1h_input_tokens")), created) if split else 0
+        hour = (
+            min(as_count(split.get("ephemeral_1h_input_tokens")), created)
+            if isinstance(split, dict)
+            else 0
+        )
         server = usage.get("server_tool_use")
         searches = as_count(server.get("web_search_requests")) if isinstance(server, dict) else 0
         speed = as_str(usage.get("speed"))
@@ -934,7 +938,7 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
             if not raw.strip():
                 facts.parsed_bytes = offset + len(raw)
                 continue
-            if not complete:
+            if not complete and raw.lstrip()[:1] == b"{":
                 # a half-written last line of a live session: not an error, read again later
                 facts.lines -= 1
                 facts.pending_bytes = len(raw)
