@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from claude_code_tracer.models.responses import (
     AggregateMetrics,
@@ -48,8 +48,12 @@ def models(store: StoreDep) -> ModelOrder:
     return store.model_order()
 
 
-def _daily_range(
-    runtime: RuntimeDep, since: Since, until: Until, days: int | None, tz: str | None
+def daily_range(
+    runtime: RuntimeDep,
+    since: Since = None,
+    until: Until = None,
+    days: Days = None,
+    tz: TzParam = None,
 ) -> TimeRange:
     """since/until, or the last `days` days up to today in the requested time zone."""
     if days is not None and since is None:
@@ -62,31 +66,19 @@ def _daily_range(
     return time_range(runtime, since, until, tz)
 
 
+DailyRange = Annotated[TimeRange, Depends(daily_range)]
+
+
 @router.get("/daily", response_model=DailyMetrics, summary="Daily metrics over all projects")
-def daily_all(
-    runtime: RuntimeDep,
-    store: StoreDep,
-    since: Since = None,
-    until: Until = None,
-    days: Days = None,
-    tz: TzParam = None,
-) -> DailyMetrics:
-    return store.daily(None, _daily_range(runtime, since, until, days, tz))
+def daily_all(store: StoreDep, rng: DailyRange) -> DailyMetrics:
+    return store.daily(None, rng)
 
 
 @router.get(
     "/daily/{path_hash}", response_model=DailyMetrics, summary="Daily metrics for a project"
 )
-def daily(
-    path_hash: str,
-    runtime: RuntimeDep,
-    store: StoreDep,
-    since: Since = None,
-    until: Until = None,
-    days: Days = None,
-    tz: TzParam = None,
-) -> DailyMetrics:
-    return store.daily(path_hash, _daily_range(runtime, since, until, days, tz))
+def daily(path_hash: str, store: StoreDep, rng: DailyRange) -> DailyMetrics:
+    return store.daily(path_hash, rng)
 
 
 @router.get(
