@@ -23,7 +23,7 @@ from claude_code_tracer.services import batches, log_parser
 from claude_code_tracer.services.log_parser import FileJob, ParsedFile
 from claude_code_tracer.transcripts import ClaudeDir, Session, Usage
 from conftest import IndexFactory
-from safety import SHOP, T0, Crawl, indexed_app, raw_request, totals
+from safety import HTML, SHOP, T0, Crawl, indexed_app, raw_request, totals
 
 HUGE_LINE = 50 * 1024 * 1024  # over log_parser.MAX_LINE_BYTES
 N_MAIN = [
@@ -316,18 +316,18 @@ def test_a_line_over_the_limit_is_skipped_without_being_held(hostile: Hostile) -
 # -- files that change while they are being indexed ----------------------------------------------
 
 
-def test_files_deleted_or_truncated_while_indexing(
+def test_files_deleted_cut_or_swapped_while_indexing(
     claude_dir: ClaudeDir, make_index: IndexFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = claude_dir.project(SHOP)
     sessions = []
-    for i in range(4):
+    for i in range(5):
         s = project.session(start=T0)
         s.prompt(f"task {i}")
         for j in range(5):
             s.say(f"step {j}", usage=Usage(input=i + 1, output=10 * (j + 1)))
         sessions.append(s)
-    deleted, truncated = sessions[1].path, sessions[2].path
+    deleted, truncated, swapped = (s.path for s in sessions[1:4])
     real_parse = batches.parse_file
 
     def racing(job: FileJob) -> ParsedFile:
@@ -336,20 +336,53 @@ def test_files_deleted_or_truncated_while_indexing(
         elif job.path == str(truncated):
             data = truncated.read_bytes()
             truncated.write_bytes(data[: len(data) * 2 // 3])
+        elif job.path == str(swapped):  # a FIFO would block a reader that opened it
+            swapped.unlink()
+            os.mkfifo(swapped)
         return real_parse(job)
 
     monkeypatch.setattr(batches, "parse_file", racing)
     ix = make_index(claude_dir.root, sync=False)
     report = ix.sync()
-    assert report.parsed == 4
+    assert report.parsed == 5
     assert ix.indexer.status.state == "ready"
     reasons = dict(ix.rows("SELECT session_id, bad_reasons FROM files"))
-    assert reasons[deleted.stem] == '{"unreadable": 1}'
+    assert reasons[deleted.stem] == reasons[swapped.stem] == '{"unreadable": 1}'
     assert reasons[truncated.stem] == "{}"  # the cut last line waits to be completed
 
     monkeypatch.setattr(batches, "parse_file", real_parse)
     second = ix.sync()
-    assert (second.parsed, second.removed) == (1, 1)
+    assert (second.parsed, second.removed) == (1, 2)
     fresh = make_index(claude_dir.root, name="fresh")
     assert totals(ix.db) == totals(fresh.db)
     assert ix.one("SELECT count(*) FROM sessions") == 3
+
+
+def test_transcripts_changed_after_indexing_still_answer(tmp_path: Path) -> None:
+    claude = ClaudeDir(tmp_path / "claude", seed=2)
+    project = claude.project(SHOP)
+    sessions = []
+    for i in range(3):
+        s = project.session(start=T0)
+        s.prompt(f"question {i}")
+        s.say(f"answer {i}", usage=Usage(input=1, output=10))
+        sessions.append(s)
+    app = indexed_app(claude.root, tmp_path / "cache")
+    try:
+        gone, rewritten, piped = sessions
+        gone.path.unlink()
+        rewritten.path.write_bytes(b"\x00" * 100 + b"\n")
+        piped.path.unlink()
+        os.mkfifo(piped.path)
+        for s in sessions:
+            base = f"/api/sessions/{project.path.name}/{s.session_id}/messages"
+            listed = raw_request(app, base).json()["messages"]
+            assert [m["kind"] for m in listed] == ["prompt", "assistant"]
+            for m in listed:  # the full entry comes from the index when the file changed
+                reply = raw_request(app, f"{base}/{m['uuid']}")
+                assert reply.status == 200, reply.text
+                assert reply.json()["uuid"] == m["uuid"]
+            page = raw_request(app, f"/sessions/{project.path.name}/{s.session_id}", headers=HTML)
+            assert page.status == 200
+    finally:
+        app.state.runtime.stop()

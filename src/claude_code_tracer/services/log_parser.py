@@ -21,7 +21,10 @@ The rules, with the section of the format reference (claude-code-format.md) behi
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -901,7 +904,7 @@ def _read_meta(job: FileJob, facts: FileFacts) -> None:
     if not job.meta_path:
         return
     try:
-        with Path(job.meta_path).open("rb") as stream:
+        with open_regular(job.meta_path) as stream:
             meta = orjson.loads(stream.read(1 << 20))
     except (OSError, orjson.JSONDecodeError):
         return
@@ -968,10 +971,18 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
     return ParsedFile(job, parser.rows, facts)
 
 
+def open_regular(path: str) -> BinaryIO:
+    """Open a file to read, if it is a regular file: a FIFO or a device put where a
+    transcript was would block its reader or never end."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    return Path(path).open("rb")
+
+
 def parse_file(job: FileJob) -> ParsedFile:
     """Parse one transcript file; an unreadable file gives no rows and one bad line."""
     try:
-        with Path(job.path).open("rb") as stream:
+        with open_regular(job.path) as stream:
             return parse_stream(job, stream)
     except OSError:
         parser = _Parser(job)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -27,7 +26,7 @@ from claude_code_tracer.models.responses import (
 )
 from claude_code_tracer.services import queries as q
 from claude_code_tracer.services.content import block_text
-from claude_code_tracer.services.log_parser import PREVIEW_CAP
+from claude_code_tracer.services.log_parser import PREVIEW_CAP, open_regular
 from claude_code_tracer.services.store import NotFound, tokens
 
 LIST_TEXT_CAP = 4_000  # characters of text per message in lists
@@ -340,7 +339,7 @@ def read_lines(
     """The transcript lines of one message, or None if the file changed under the index."""
     out: list[dict[str, Any]] = []
     try:
-        with Path(path).open("rb") as stream:
+        with open_regular(path) as stream:
             for offset, length in zip(offsets, lengths, strict=False):
                 stream.seek(offset)
                 raw = stream.read(length)
