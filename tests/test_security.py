@@ -24,6 +24,7 @@ from claude_code_tracer import cli
 from claude_code_tracer.config import DEFAULT_HOST
 from claude_code_tracer.main import create_app
 from claude_code_tracer.routers import pages
+from claude_code_tracer.services import aggregates
 from claude_code_tracer.services.store import Store
 from claude_code_tracer.transcripts import ClaudeDir
 from safety import (
@@ -285,6 +286,38 @@ def test_an_internal_error_shows_no_sql_no_trace_and_keeps_the_headers(
     for body in (reply.text, page.text):
         assert not leaks(body)
         assert "id_rsa" not in body
+
+
+def test_a_failed_index_is_reported_without_its_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_history(ClaudeDir(tmp_path / "claude", seed=4))
+    app = create_app(make_settings(tmp_path / "claude", tmp_path / "cache"), start=False)
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise duckdb.ConversionException(
+            "Conversion Error: Type INT128 with value 13835058055282163715 can't be cast\n"
+            "LINE 5: SELECT sum(u.input_tokens) FROM usage u WHERE u.project_hash = ..."
+        )
+
+    monkeypatch.setattr(aggregates, "refresh", broken)
+    try:
+        with pytest.raises(duckdb.ConversionException):
+            app.state.runtime.sync_now()
+        health = raw_request(app, "/health")
+        index = health.json()["index"]
+        assert (index["state"], index["error"]) == (
+            "error",
+            "ConversionException (details in the server log)",
+        )
+        page = raw_request(app, "/", headers=HTML)
+        assert page.status == 200
+        assert "ConversionException" in page.text
+        for body in (health.text, page.text):
+            assert not leaks(body)
+            assert "13835058055282163715" not in body
+    finally:
+        app.state.runtime.stop()
 
 
 # -- the address to listen on --------------------------------------------------------------
