@@ -315,6 +315,7 @@ def test_a_crash_is_500_in_the_one_shape(api: Api, monkeypatch: pytest.MonkeyPat
         raise RuntimeError("boom")
 
     monkeypatch.setattr(Store, "pricing", broken)
+    api.app.state.runtime.invalidate()  # earlier answers may be cached
     client = TestClient(api.app, base_url="http://127.0.0.1", raise_server_exceptions=False)
     r = client.get("/api/metrics/pricing")
     assert (r.status_code, r.json()) == (500, error(500, "internal_error", "internal error"))
@@ -393,6 +394,7 @@ def test_a_slow_query_holds_up_nothing_else(api: Api, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(Store, "session", slow_session)
     monkeypatch.setattr(Store, "index_counts", counts)
+    api.app.state.runtime.invalidate()  # earlier answers may be cached
     result: dict[str, Any] = {}
 
     def call() -> None:

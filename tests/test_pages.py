@@ -52,6 +52,11 @@ def client(history: History, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield from serve(history.root, tmp_path_factory.mktemp("cache"))
 
 
+def forget_cached_answers(client: TestClient) -> None:
+    """After patching how answers are made, cached ones no longer apply."""
+    client.app.state.runtime.invalidate()  # type: ignore[attr-defined]
+
+
 def page(client: TestClient, url: str, status: int = 200, **headers: str) -> str:
     response = client.get(url, headers={"Accept": "text/html", **headers})
     assert response.status_code == status, response.text[:500]
@@ -370,6 +375,7 @@ def test_timeline_filters(client: TestClient) -> None:
 
 def test_timeline_pages_and_chunks(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pages, "TIMELINE_PER_PAGE", 5)
+    forget_cached_answers(client)
     html = page(client, SESSION)
     assert "page 1 of 5" in html
     assert '<section class="chunk" data-page="1"' in html
@@ -449,6 +455,7 @@ def test_tool_output_is_escaped_and_cut_on_demand(
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\n&lt;img src=x onerror=alert(1)&gt;" in html
     assert_safe(html)
     monkeypatch.setattr("claude_code_tracer.views.OUTPUT_LINES", 1)
+    forget_cached_answers(client)
     html = fragment(client, url)
     assert "Show all · 1 more lines</button>" in html
     assert f'hx-get="{url}&amp;full=1" hx-target="closest .tool-detail"' in html
@@ -478,6 +485,7 @@ def test_entry_links_resolve_to_their_timeline_page(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pages, "TIMELINE_PER_PAGE", 5)
+    forget_cached_answers(client)
     edit = message(client, "Edit")
     result = message(client, "Edit", kind="tool_result")
     response = client.get(f"{SESSION}/at/{result['uuid']}", follow_redirects=False)

@@ -99,7 +99,7 @@ class Settings:
     poll_interval_s: float = 1.0
     workers: int = 0  # 0: one per CPU
     timezone: str = "UTC"
-    response_cache: bool = False  # keep answers until the index changes
+    response_cache: bool = True  # keep answers until the index changes
     extra_hosts: tuple[str, ...] = field(default_factory=tuple)
 
     @property

@@ -78,6 +78,10 @@ class Runtime:
             self.watcher.join(timeout=5)
         self.db.close()
 
+    def invalidate(self) -> None:
+        """Forget every cached answer (the next request of each computes it again)."""
+        self.generation += 1
+
     def sync_now(self) -> SyncReport:
         report = self.indexer.sync(self.progress)
         self.ready.set()
@@ -117,7 +121,7 @@ class Runtime:
             try:
                 if self.prices.refresh():
                     self.indexer.reprice()
-                    self.generation += 1
+                    self.invalidate()
                     self.broker.publish(self._event("prices", [], [], []))
             except Exception:
                 log.exception("price refresh failed")
@@ -143,7 +147,7 @@ class Runtime:
     def _announce(self, report: SyncReport) -> None:
         if not report.changed:
             return
-        self.generation += 1
+        self.invalidate()
         projects = sorted({p for p, _ in report.touched})
         sessions = [{"project": p, "session": s} for p, s in sorted(set(report.touched))]
         agents = [
