@@ -65,13 +65,12 @@ def test_environment_overrides_defaults_and_flags_override_the_environment(
         "CLAUDE_DIR": f"{tmp_path}/a, {tmp_path}/b,,{tmp_path}/a",
         "XDG_CACHE_HOME": str(tmp_path / "xdg"),
         "CCTRACER_OFFLINE": "yes",
-        "CCTRACER_PORT": "9001",
         "TZ": "Europe/Paris",
     }
     s = Settings.from_env(env)
     assert s.claude_dirs == (tmp_path / "a", tmp_path / "b")
     assert s.cache_dir == tmp_path / "xdg" / "claude-code-tracer"
-    assert (s.offline, s.port, s.timezone) == (True, 9001, "Europe/Paris")
+    assert (s.offline, s.port, s.timezone) == (True, DEFAULT_PORT, "Europe/Paris")
     args = cli.build_parser().parse_args(
         ["--claude-dir", str(tmp_path / "c"), "--port", "9100", "--no-watch"]
     )
@@ -147,14 +146,19 @@ def test_settings_survive_the_reload_environment(tmp_path: Path) -> None:
         {"HOME": str(tmp_path)}, claude_dirs=f"{tmp_path}/x", port=9300, offline=True, watch=False
     )
     env = {"HOME": str(tmp_path), **cli.settings_env(s)}
-    again = Settings.from_env(env)
-    assert (again.claude_dirs, again.port, again.offline, again.watch, again.host) == (
+    again = Settings.from_env(env, host=env[cli.RELOAD_HOST_ENV])
+    assert (again.claude_dirs, again.offline, again.watch, again.host) == (
         s.claude_dirs,
-        s.port,
         s.offline,
         s.watch,
         s.host,
     )
+
+
+def test_the_environment_alone_never_changes_the_listening_address(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "CCTRACER_HOST": "0.0.0.0", "CCTRACER_PORT": "80"}
+    s = Settings.from_env(env)
+    assert (s.host, s.port) == ("127.0.0.1", DEFAULT_PORT)
 
 
 def test_demo_command_serves_a_full_dashboard(tmp_path: Path) -> None:

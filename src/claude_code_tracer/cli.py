@@ -23,6 +23,7 @@ from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from claude_code_tracer.services.indexer import IndexStatus
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+RELOAD_HOST_ENV = "CCTRACER_RELOAD_HOST"  # the --host of a --reload run, for its app processes
 DEMO_MAX_AGE_S = 6 * 3600.0
 
 
@@ -243,8 +244,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes `Settings.from_env` rebuild these settings (for --reload)."""
     env = {
         "CLAUDE_DIR": ",".join(str(p) for p in settings.claude_dirs),
-        "CCTRACER_HOST": settings.host,
-        "CCTRACER_PORT": str(settings.port),
+        RELOAD_HOST_ENV: settings.host,
         "CCTRACER_OFFLINE": "1" if settings.offline else "0",
         "CCTRACER_WATCH": "1" if settings.watch else "0",
         "CCTRACER_DEMO": "1" if settings.demo else "0",

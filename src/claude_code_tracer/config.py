@@ -120,12 +120,9 @@ class Settings:
             raw = env.get(name, "").strip().lower()
             return default if not raw else raw in TRUTHY
 
-        port_raw = env.get("CCTRACER_PORT", "").strip()
         base = cls(
             claude_dirs=default_claude_dirs(env),
             cache_dir=default_cache_dir(env),
-            host=env.get("CCTRACER_HOST", "").strip() or DEFAULT_HOST,
-            port=int(port_raw) if port_raw.isdigit() else DEFAULT_PORT,
             offline=flag("CCTRACER_OFFLINE", False),
             watch=flag("CCTRACER_WATCH", True),
             demo=flag("CCTRACER_DEMO", False),

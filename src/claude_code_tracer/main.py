@@ -213,5 +213,13 @@ def create_app(
 
 
 def app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` (used by `cctracer --reload`): settings from the env."""
-    return create_app(Settings.from_env())
+    """Factory for `uvicorn --factory` (used by `cctracer --reload`): settings from the env.
+
+    The address served is `cctracer --host`'s, passed on by the command; the environment
+    alone never makes the app answer on another address.
+    """
+    import os
+
+    from claude_code_tracer.cli import RELOAD_HOST_ENV
+
+    return create_app(Settings.from_env(host=os.environ.get(RELOAD_HOST_ENV) or None))
