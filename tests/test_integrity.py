@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
+from claude_code_tracer.config import Settings
 from claude_code_tracer.main import create_app
 from claude_code_tracer.services import batches, indexer
 from claude_code_tracer.services.database import SCHEMA_VERSION, Database, IndexInUse
@@ -280,3 +281,36 @@ def test_an_index_in_use_by_another_process_is_not_deleted(
     assert reopened.db.rebuilt is False
     assert totals(reopened.db) == expected
     assert os.path.exists(path)
+
+
+def test_damage_deep_inside_the_index_is_found_and_rebuilt(
+    claude_dir: ClaudeDir, tmp_path: Path
+) -> None:
+    """Opening checks only the header: the whole index is read after start, and rebuilt."""
+    for n in range(30):
+        s = claude_dir.project(f"/w/deep-{n % 3}").session(f"deep-{n:02d}")
+        s.prompt("x" * 2000)
+        s.assistant("y" * 3000, usage=Usage(input=7, output=70, cache_read=700))
+    settings = Settings(
+        claude_dirs=(claude_dir.root,), cache_dir=tmp_path / "cache", offline=True, watch=False
+    )
+    first = Runtime(settings)
+    first.sync_now()
+    with first.db.reading() as cur:
+        expected = cur.execute("SELECT sum(output_tokens), count(*) FROM usage").fetchall()
+    first.db.close()
+    data = bytearray(settings.db_path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 8192] = bytes(range(256)) * 32
+    settings.db_path.write_bytes(bytes(data))
+
+    second = Runtime(settings)  # the header is intact: it opens
+    second.sync_now()
+    assert second.db.verify() is False
+    assert second.check_index() is False  # found damaged, rebuilt
+    assert second.db.verify() is True
+    with second.db.reading() as cur:
+        assert cur.execute("SELECT sum(output_tokens), count(*) FROM usage").fetchall() == (
+            expected
+        )
+    second.db.close()

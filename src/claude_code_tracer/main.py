@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -187,6 +188,8 @@ def create_app(
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
+        if isinstance(exc, duckdb.Error) and "corrupt" in str(exc).lower():
+            rt.request_check()  # a damaged index block: read it all, rebuild if need be
         if pages.wants_html(request):
             return pages.error_page(
                 request,

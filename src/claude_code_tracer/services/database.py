@@ -222,6 +222,8 @@ class Database:
 
     def __init__(self, path: Path, *, threads: int = 0, memory_limit: str = "1GB") -> None:
         self.path = path
+        self.threads = threads
+        self.memory_limit = memory_limit
         self.write_lock = threading.Lock()
         self.rebuilt = False
         self.conn = self._open(threads, memory_limit)
@@ -315,6 +317,39 @@ class Database:
     def close(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self.conn.close()
+
+    def verify(self) -> bool:
+        """Read every block of every table: False when the file is damaged inside.
+
+        Opening checks only the header; damage further in shows when a query reaches it.
+        """
+        cur = self.cursor()
+        try:
+            tables = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+                ).fetchall()
+            ]
+            for table in tables:
+                reader = cur.execute(f'SELECT * FROM "{table}"').to_arrow_reader(65_536)
+                for _ in reader or ():
+                    pass
+        except duckdb.Error as exc:
+            log.warning("index %s is damaged (%s)", self.path, exc)
+            return False
+        finally:
+            cur.close()
+        return True
+
+    def recreate(self) -> None:
+        """Start over with an empty index (the transcripts are all it is made from)."""
+        with self.write_lock:
+            self.close()
+            self._delete_files()
+            self.conn = self._connect(self.threads, self.memory_limit)
+            self._create(self.conn)
+            self.rebuilt = True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class Runtime:
         self.changed = threading.Event()
         self.ready = threading.Event()
         self.watcher: Watcher | None = None
+        self.check_wanted = threading.Event()
         self.generation = 0  # bumped whenever the index changes: cached answers expire
         self._threads: list[threading.Thread] = []
 
@@ -78,6 +79,27 @@ class Runtime:
             self.watcher.join(timeout=5)
         self.db.close()
 
+    def request_check(self) -> None:
+        """Ask the index loop to read the whole index (a query met a damaged block)."""
+        self.check_wanted.set()
+        self.changed.set()
+
+    def check_index(self) -> bool:
+        """Read the whole index; if it is damaged, rebuild it from the transcripts."""
+        if self.db.verify():
+            return True
+        if self.stop_event.is_set():
+            return False
+        self.db.recreate()
+        try:
+            self.indexer.sync(self.progress)
+        except Cancelled:
+            return False
+        except Exception:
+            log.exception("rebuilding the index failed")
+        self.invalidate()
+        return False
+
     def invalidate(self) -> None:
         """Forget every cached answer (the next request of each computes it again)."""
         self.generation += 1
@@ -96,6 +118,7 @@ class Runtime:
             return
         except Exception:
             log.exception("initial index failed")
+        self.check_index()
         if not self.settings.watch:
             return
         self.watcher = Watcher(self.settings.claude_dirs, self.changed, self.stop_event)
@@ -107,6 +130,9 @@ class Runtime:
             if self.stop_event.is_set():
                 return
             self.changed.clear()
+            if self.check_wanted.is_set():
+                self.check_wanted.clear()
+                self.check_index()
             try:
                 self.indexer.sync()
             except Cancelled:
