@@ -22,7 +22,7 @@ from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Derived columns appended to fact tables, filled by the indexer's refresh step.
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -173,19 +173,9 @@ CREATE TABLE activity_buckets (
 
 META_TABLE = "CREATE TABLE meta (key VARCHAR, value VARCHAR)"
 
-INDEXES = (
-    "CREATE INDEX messages_session ON messages (project_hash, session_id)",
-    "CREATE INDEX messages_uuid ON messages (uuid)",
-    "CREATE INDEX usage_session ON usage (project_hash, session_id)",
-    "CREATE INDEX usage_key ON usage (usage_key)",
-    "CREATE INDEX tool_calls_session ON tool_calls (project_hash, session_id)",
-    "CREATE INDEX tool_results_session ON tool_results (project_hash, session_id)",
-    "CREATE INDEX files_path ON files (path)",
-    "CREATE INDEX sessions_key ON sessions (project_hash, session_id)",
-    "CREATE INDEX agents_key ON agents (project_hash, agent_id)",
-    "CREATE INDEX usage_buckets_key ON usage_buckets (project_hash, session_id)",
-    "CREATE INDEX activity_buckets_key ON activity_buckets (project_hash, session_id)",
-)
+# No ART indexes: DuckDB's planner does not use them for these filters on bound parameters
+# (EXPLAIN shows sequential scans either way), while they cost time at every insert. Filters
+# by project and session run on the columnar scans and their per-row-group min/max.
 
 
 def fact_table_ddl(spec: TableSpec) -> str:
@@ -199,7 +189,6 @@ def schema_ddl() -> list[str]:
     ddl = [META_TABLE, fact_table_ddl(FILES), SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
     ddl += [MODEL_PRICES_TABLE, USAGE_BUCKETS_TABLE, ACTIVITY_BUCKETS_TABLE]
     ddl += [fact_table_ddl(spec) for spec in FACT_TABLES]
-    ddl += list(INDEXES)
     return ddl
 
 

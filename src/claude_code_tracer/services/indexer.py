@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starting workers
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
-COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about this much
+COMMIT_BYTES = 64 * 1024 * 1024  # a cold index commits in batches of about this much
 
 
 class Cancelled(Exception):
@@ -133,6 +133,7 @@ class Indexer:
         cancel: threading.Event | None = None,
     ) -> None:
         self.cancel = cancel or threading.Event()
+        self.checkpoint_due = False
         self.db = db
         self.roots = roots
         self.prices = prices
@@ -169,6 +170,27 @@ class Indexer:
                 raise
             finally:
                 cur.close()
+
+    def checkpoint(self) -> None:
+        """Write a bulk load's WAL into the index file and return to small automatic
+        checkpoints; retried while readers hold transactions open."""
+        if not self.checkpoint_due:
+            return
+        for _ in range(50):
+            with self._sync_lock, self.db.write_lock:
+                cur = self.db.cursor()
+                try:
+                    cur.execute("RESET checkpoint_threshold")
+                    cur.execute("CHECKPOINT")
+                except duckdb.Error:
+                    pass
+                else:
+                    self.checkpoint_due = False
+                    return
+                finally:
+                    cur.close()
+            if self.cancel.wait(0.2):
+                return
 
     # -- sync ---------------------------------------------------------------------------------
 
@@ -308,6 +330,11 @@ class Indexer:
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
+        if not single:
+            # a bulk load: batches append to the WAL; the one checkpoint (compression, writing
+            # the file) comes after the index is ready, off the critical path (`checkpoint`)
+            cur.execute("SET checkpoint_threshold = '64GB'")
+            self.checkpoint_due = True
         writer = _Writer(lambda batch: self._flush(cur, batch, commit=not single))
         writer.start()
         pending: list[ChunkResult] = []

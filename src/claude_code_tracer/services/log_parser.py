@@ -54,8 +54,9 @@ from claude_code_tracer.services.content import (
 MAX_LINE_BYTES = 32 * 1024 * 1024  # longer lines are skipped and counted ("too_long")
 TEXT_CAP = 16_000  # characters of prompt/response text kept; the full entry is read from the file
 PREVIEW_CAP = 2_000  # characters kept of tool results, thinking, attachments and errors
-INPUT_CAP = 1_000  # characters of a tool input kept as JSON (full input: from the file)
-RESULT_CAP = 300  # characters of each tool result kept beside its call (full: from the file)
+INPUT_CAP = 500  # characters of a tool input kept as JSON (full input: from the file)
+RESULT_CAP = 200  # characters of each tool result kept beside its call (full: from the file)
+RESULT_TEXT_CAP = 600  # characters of a tool-result entry's text kept (full: from the file)
 READ_BLOCK = 4 << 20
 # Progress lines (§4.4) are UI state: only agent_progress ones hold a fact (the link from a
 # spawning call to its subagent). Any other line holding this exact key sequence is a
@@ -774,7 +775,7 @@ class _Parser:
             blocks=["tool_result"] * len(results),
             tools=names,
             error_category=category,
-            text_cap=PREVIEW_CAP,
+            text_cap=RESULT_TEXT_CAP,
         )
 
     def _code_change(

@@ -118,6 +118,7 @@ class Runtime:
             return
         except Exception:
             log.exception("initial index failed")
+        self.indexer.checkpoint()
         self.check_index()
         if not self.settings.watch:
             return
