@@ -70,6 +70,7 @@ MESSAGES = _spec(
     ("git_branch", "VARCHAR"),
     ("prompt_hash", "VARCHAR"),
     ("usage_key", "VARCHAR"),
+    ("seq", "INTEGER"),  # position in its stream's file order (the refresh fixes the rare rest)
 )
 
 USAGE = _spec(

@@ -70,12 +70,12 @@ FROM (
                     + u.cache_read_tokens DESC,
                 (u.speed IS NULL), u.ts NULLS LAST, f.first_ts NULLS LAST, f.path,
                 u.line_no) = 1
-        AND NOT (u.is_sidechain AND u.message_id IS NOT NULL AND EXISTS (
-            SELECT 1 FROM usage m
-            WHERE m.message_id = u.message_id AND NOT m.is_sidechain)) AS keep
+        AND NOT (u.is_sidechain AND u.message_id IS NOT NULL AND u.message_id IN (
+            SELECT m.message_id FROM usage m
+            WHERE NOT m.is_sidechain AND m.message_id IS NOT NULL)) AS keep
     FROM usage u JOIN _scope_keys k USING (usage_key) JOIN files f ON f.file_id = u.file_id
 ) d
-WHERE usage.rowid = d.rid
+WHERE usage.rowid = d.rid AND usage.counted IS DISTINCT FROM d.keep
 """
 
 RECOST_USAGE = f"""
@@ -87,6 +87,8 @@ FROM (
 WHERE usage.rowid = c.rid
 """
 
+# The parser numbers each stream in file order. A stream read from several files (a session
+# copied to two data directories) or holding a line twice is renumbered here, copies marked.
 ORDER_MESSAGES = """
 UPDATE messages SET dup = o.dup, seq = o.seq
 FROM (
@@ -101,11 +103,18 @@ FROM (
                 PARTITION BY m.project_hash, m.session_id, m.agent_id, m.uuid
                 ORDER BY f.first_ts NULLS LAST, m.file_id, m.line_no) > 1 AS dup
         FROM messages m
-        JOIN _scope_sessions s USING (project_hash, session_id)
+        JOIN (
+            SELECT project_hash, session_id, agent_id
+            FROM messages JOIN _scope_sessions USING (project_hash, session_id)
+            GROUP BY ALL
+            HAVING count(DISTINCT file_id) > 1 OR count(*) > count(DISTINCT uuid)
+                OR bool_or(dup) OR max(seq) <> count(*) - 1
+        ) needs USING (project_hash, session_id, agent_id)
         JOIN files f ON f.file_id = m.file_id
     )
 ) o
 WHERE messages.rowid = o.rid
+  AND (messages.dup IS DISTINCT FROM o.dup OR messages.seq IS DISTINCT FROM o.seq)
 """
 
 PAIR_TOOL_RESULTS = """

@@ -22,18 +22,24 @@ from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 # Derived columns appended to fact tables, filled by the indexer's refresh step.
-DERIVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "messages": (("seq", "INTEGER"), ("dup", "BOOLEAN")),
-    "usage": (("counted", "BOOLEAN"), ("cost", "DOUBLE"), ("priced", "BOOLEAN")),
+# Derived columns appended to fact tables, filled by the indexer's refresh step, with the
+# value a new row gets (the common answer, so that the refresh only rewrites the exceptions).
+DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "messages": (("dup", "BOOLEAN", "false"),),
+    "usage": (
+        ("counted", "BOOLEAN", "true"),
+        ("cost", "DOUBLE", "NULL"),
+        ("priced", "BOOLEAN", "NULL"),
+    ),
     "tool_calls": (
-        ("result_uuid", "VARCHAR"),
-        ("result_ts", "TIMESTAMP"),
-        ("duration_ms", "BIGINT"),
-        ("is_error", "BOOLEAN"),
-        ("error_kind", "VARCHAR"),
+        ("result_uuid", "VARCHAR", "NULL"),
+        ("result_ts", "TIMESTAMP", "NULL"),
+        ("duration_ms", "BIGINT", "NULL"),
+        ("is_error", "BOOLEAN", "NULL"),
+        ("error_kind", "VARCHAR", "NULL"),
     ),
 }
 
@@ -180,7 +186,7 @@ META_TABLE = "CREATE TABLE meta (key VARCHAR, value VARCHAR)"
 
 def fact_table_ddl(spec: TableSpec) -> str:
     cols = [f"{c.name} {c.sql}" for c in spec.columns]
-    cols += [f"{name} {sql}" for name, sql in DERIVED_COLUMNS.get(spec.name, ())]
+    cols += [f"{name} {sql}" for name, sql, _ in DERIVED_COLUMNS.get(spec.name, ())]
     return f"CREATE TABLE {spec.name} ({', '.join(cols)})"
 
 

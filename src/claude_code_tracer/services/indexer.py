@@ -113,10 +113,10 @@ Progress = Callable[[IndexStatus], None]
 def _insert_sql(spec: TableSpec, view: str) -> str:
     if spec.name == "usage":
         return (
-            f"INSERT INTO usage SELECT u.*, false, {COST_SQL}, p.input IS NOT NULL "
+            f"INSERT INTO usage SELECT u.*, true, {COST_SQL}, p.input IS NOT NULL "
             f"FROM {view} u LEFT JOIN model_prices p ON p.model = u.model"
         )
-    extra = "".join(", NULL" for _ in DERIVED_COLUMNS.get(spec.name, ()))
+    extra = "".join(f", {default}" for _, _, default in DERIVED_COLUMNS.get(spec.name, ()))
     return f"INSERT INTO {spec.name} SELECT t.*{extra} FROM {view} t"
 
 

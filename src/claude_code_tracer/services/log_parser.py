@@ -211,6 +211,7 @@ class _Parser:
         self.links: set[tuple[str, str, str]] = set()
         self.boundaries: set[str] = set()
         self.streams: set[str] = set()
+        self.seq: dict[str, int] = {}  # next display position per agent stream
         self.line_no = 0
 
     # -- helpers ------------------------------------------------------------------------------
@@ -318,7 +319,9 @@ class _Parser:
             branch if isinstance(branch, str) else None,
             prompt_key,
             usage_key,
+            self.seq.get(agent, 0),
         ]
+        self.seq[agent] = row[-1] + 1
         self.messages.append(row)
         self.facts.entries += 1
         self.facts.last_kind = kind
