@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 HEALTH_POLL_S = 0.020
-RSS_POLL_S = 0.025
+RSS_POLL_S = 0.100
 
 
 def log(message: str) -> None:
@@ -94,7 +94,7 @@ def _sample(target: Any, interval: float, peak: Any, stop: Any, ready: Any) -> N
 
 
 class RssSampler:
-    """Samples the summed RSS of a process tree every 25 ms and keeps the peak.
+    """Samples the summed RSS of a process tree every 100 ms and keeps the peak.
 
     The sampling runs in a process of its own, started before the process it watches, so it
     neither holds up the benchmark's clients nor slows the start it measures.
