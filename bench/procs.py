@@ -154,6 +154,7 @@ class Server:
     log_path: Path
     watch: bool = False
     pycache: Path | None = None
+    response_cache: bool = True
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
@@ -185,6 +186,8 @@ class Server:
         if self.pycache is not None:
             # compiled modules kept apart from the tree, as an installed app has them
             env["PYTHONPYCACHEPREFIX"] = str(self.pycache)
+        if not self.response_cache:
+            env["CCTRACER_RESPONSE_CACHE"] = "0"
         env.update(
             CLAUDE_DIR=str(self.history),
             HOME=str(self.home),

@@ -20,6 +20,7 @@ import uvicorn
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from claude_code_tracer.services.database import IndexInUse
 from claude_code_tracer.services.indexer import IndexStatus
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -181,6 +182,27 @@ class StoppingServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
+def serve(settings: Settings) -> None:
+    """Start indexing at once, then load the web stack and serve while the index fills."""
+    from claude_code_tracer.services.runtime import Runtime
+
+    runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
+    runtime.start()
+    try:
+        from claude_code_tracer.main import create_app
+
+        config = uvicorn.Config(
+            create_app(settings, runtime=runtime, start=False),
+            host=settings.host,
+            port=settings.port,
+            timeout_graceful_shutdown=2,
+            log_level="warning",
+        )
+        StoppingServer(config, runtime.stop_event).run()
+    finally:
+        runtime.stop()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -221,20 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log_level="warning",
             )
         else:
-            from claude_code_tracer.main import create_app
-            from claude_code_tracer.services.runtime import Runtime
-
-            runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
-            config = uvicorn.Config(
-                create_app(settings, runtime=runtime),
-                host=settings.host,
-                port=settings.port,
-                timeout_graceful_shutdown=2,
-                log_level="warning",
-            )
-            StoppingServer(config, runtime.stop_event).run()
+            serve(settings)
     except KeyboardInterrupt:
         pass
+    except IndexInUse as exc:
+        print(f"cctracer: {exc}", file=sys.stderr)
+        return 1
     finally:
         stop.set()
     return 0

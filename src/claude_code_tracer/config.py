@@ -126,6 +126,7 @@ class Settings:
             offline=flag("CCTRACER_OFFLINE", False),
             watch=flag("CCTRACER_WATCH", True),
             demo=flag("CCTRACER_DEMO", False),
+            response_cache=flag("CCTRACER_RESPONSE_CACHE", True),
             timezone=local_timezone(env),
         )
         given = {k: v for k, v in flags.items() if v is not None}
