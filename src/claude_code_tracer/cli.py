@@ -14,14 +14,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
-
-import uvicorn
+from typing import TYPE_CHECKING, TextIO
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
-from claude_code_tracer.services.database import IndexInUse
-from claude_code_tracer.services.indexer import IndexStatus
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from claude_code_tracer.services.indexer import IndexStatus
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 RELOAD_HOST_ENV = "CCTRACER_RELOAD_HOST"  # the --host of a --reload run, for its app processes
@@ -170,20 +171,23 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-class StoppingServer(uvicorn.Server):
-    """Ctrl-C also tells the app to stop, so open event streams end at once."""
+def stopping_server(config: uvicorn.Config, stop: threading.Event) -> uvicorn.Server:
+    """A uvicorn server whose Ctrl-C also tells the app to stop, so that open event streams
+    end at once."""
+    import uvicorn
 
-    def __init__(self, config: uvicorn.Config, stop: threading.Event) -> None:
-        super().__init__(config)
-        self.stop = stop
+    class StoppingServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            stop.set()
+            super().handle_exit(sig, frame)
 
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.stop.set()
-        super().handle_exit(sig, frame)
+    return StoppingServer(config)
 
 
 def serve(settings: Settings) -> None:
     """Start indexing at once, then load the web stack and serve while the index fills."""
+    import uvicorn
+
     from claude_code_tracer.services.runtime import Runtime
 
     runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
@@ -198,12 +202,15 @@ def serve(settings: Settings) -> None:
             timeout_graceful_shutdown=2,
             log_level="warning",
         )
-        StoppingServer(config, runtime.stop_event).run()
+        stopping_server(config, runtime.stop_event).run()
     finally:
         runtime.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # heavy modules are imported when needed: worker processes import this module again
+    from claude_code_tracer.services.database import IndexInUse
+
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)
@@ -232,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.reload:
             os.environ.update(settings_env(settings))
+            import uvicorn
+
             uvicorn.run(
                 "claude_code_tracer.main:app_from_env",
                 factory=True,

@@ -19,7 +19,7 @@ from claude_code_tracer.models.responses import (
     IndexHealth,
     IndexProgress,
 )
-from claude_code_tracer.routers.deps import RuntimeDep, StoreDep
+from claude_code_tracer.routers.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
 
@@ -42,9 +42,10 @@ def info() -> ApiInfo:
 
 
 @router.get("/health", response_model=Health, summary="Health check")
-def health(runtime: RuntimeDep, store: StoreDep) -> Health:
+def health(runtime: RuntimeDep) -> Health:
+    """From memory only: it answers at once, even while the index is busy."""
     status = runtime.status
-    files, lines, bad, projects, sessions = store.index_counts()
+    files, lines, bad, projects, sessions = status.counts
     ready = status.state == "ready"
     return Health(
         status="ok" if ready else ("error" if status.state == "error" else "indexing"),
@@ -60,7 +61,7 @@ def health(runtime: RuntimeDep, store: StoreDep) -> Health:
             files=files,
             lines=lines,
             bad_lines=bad,
-            bad_files=store.bad_files() if bad else [],
+            bad_files=status.bad_files,
             projects=projects,
             sessions=sessions,
             last_sync=status.last_sync,

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 
 from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
+from claude_code_tracer.models.responses import BadFile
 from claude_code_tracer.services import aggregates
 from claude_code_tracer.services.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
 from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, DiscoveredFile
@@ -90,6 +91,10 @@ class IndexStatus:
     error: str | None = None
     roots_missing: list[str] = field(default_factory=list)
     roots_seen: list[str] = field(default_factory=list)
+    # what the index holds after the last sync (files, lines, bad lines, projects, sessions),
+    # kept here so that /health never waits on the database
+    counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    bad_files: list[BadFile] = field(default_factory=list)
 
 
 @dataclass
@@ -181,6 +186,7 @@ class Indexer:
                 cur = self.db.cursor()
                 try:
                     cur.execute("RESET checkpoint_threshold")
+                    cur.execute("RESET threads")
                     cur.execute("CHECKPOINT")
                 except duckdb.Error:
                     pass
@@ -229,6 +235,8 @@ class Indexer:
             ]
             dirty = self.db.get_meta("derived_clean") != "1"
             if not changed and not removed_ids and not dirty:
+                if self.status.last_sync is None:
+                    self._count(cur)
                 self._ready(started, 0)
                 return SyncReport(len(found), 0, 0, 0, time.perf_counter() - started, [], [])
             next_id = (cur.execute("SELECT max(file_id) FROM files").fetchone() or (None,))[0]
@@ -256,6 +264,7 @@ class Indexer:
                 cur, work, old_ids, total, full=full, cold=cold, progress=progress
             )
             self.db.rebuilt = False
+            self._count(cur)
         finally:
             cur.close()
         self._ready(started, len(work) + len(removed_ids))
@@ -271,6 +280,13 @@ class Indexer:
         for listener in list(self.listeners):
             listener(report)
         return report
+
+    def _count(self, cur: duckdb.DuckDBPyConnection) -> None:
+        from claude_code_tracer.services.store import Store
+
+        store = Store(cur)
+        self.status.counts = store.index_counts()
+        self.status.bad_files = store.bad_files() if self.status.counts[2] else []
 
     def _ready(self, started: float, changed: int) -> None:
         status = self.status
@@ -334,6 +350,8 @@ class Indexer:
             # a bulk load: batches append to the WAL; the one checkpoint (compression, writing
             # the file) comes after the index is ready, off the critical path (`checkpoint`)
             cur.execute("SET checkpoint_threshold = '64GB'")
+            # one DuckDB thread: the cores are busy parsing in the worker processes
+            cur.execute("SET threads = 1")
             self.checkpoint_due = True
         writer = _Writer(lambda batch: self._flush(cur, batch, commit=not single))
         writer.start()
