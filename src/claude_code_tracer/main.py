@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -134,6 +135,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         rt.broker.bind(asyncio.get_running_loop())
+        # everything loaded so far lives as long as the app: keep it out of the collector's
+        # full scans, which would otherwise pause requests at random
+        gc.freeze()
         if start:
             rt.start()
         try:

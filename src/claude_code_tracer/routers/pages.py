@@ -735,7 +735,7 @@ def session_page(path_hash: str, session_id: str, request: Request, store: Store
         return page_response(request, "timeline/_timeline.html", context)
     detail = store.session(path_hash, session_id)
     view.palette = palette(store)
-    metrics = store.session_metrics(path_hash, session_id)
+    metrics = store.session_metrics(path_hash, session_id, detail)
     context = {
         "view": view,
         "stream": stream,

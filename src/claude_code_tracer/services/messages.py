@@ -197,21 +197,19 @@ class Messages:
 
     def filters(self) -> FilterOptions:
         params = NO_FILTER.params(self.project, self.session, self.agent)
-
-        def counts(sql: str) -> list[NamedCount]:
-            return [
-                NamedCount(value=str(r[0]), count=int(r[1]))
-                for r in self.cur.execute(sql, params).fetchall()
-            ]
-
-        kinds = counts(q.FILTER_KINDS)
-        errors = self.cur.execute(q.FILTER_ERRORS, params).fetchone()
+        facets: dict[str, list[NamedCount]] = {"kind": [], "tool": [], "model": []}
+        errors = 0
+        for facet, value, n in self.cur.execute(q.FILTER_OPTIONS, params).fetchall():
+            if facet == "errors":
+                errors = int(n)
+            else:
+                facets[facet].append(NamedCount(value=str(value), count=int(n)))
         return FilterOptions(
-            total=sum(k.count for k in kinds),
-            types=kinds,
-            tools=counts(q.FILTER_TOOLS),
-            models=counts(q.FILTER_MODELS),
-            errors=int(errors[0]) if errors else 0,
+            total=sum(k.count for k in facets["kind"]),
+            types=facets["kind"],
+            tools=facets["tool"],
+            models=facets["model"],
+            errors=errors,
         )
 
     # -- one message --------------------------------------------------------------------------

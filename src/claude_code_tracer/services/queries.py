@@ -357,26 +357,23 @@ LIMIT 1
 
 FILE_PATH = "SELECT path FROM files WHERE file_id = ?"
 
-FILTER_KINDS = f"""
-SELECT m.kind, count(*) FROM messages m
-WHERE {MESSAGE_FILTER} GROUP BY m.kind ORDER BY count(*) DESC, m.kind
+# Every filter value present in a stream, with its count, in one scan: kinds, tools (messages
+# per tool, calls and results alike: what the `tool` filter returns for each name), models,
+# and the entries with an error.
+FILTER_OPTIONS = f"""
+WITH m AS (
+    SELECT m.kind, m.tool_names, m.model, m.has_error FROM messages m WHERE {MESSAGE_FILTER}
+)
+SELECT 'kind' AS facet, kind AS value, count(*) AS n FROM m GROUP BY kind
+UNION ALL
+SELECT 'tool', name, count(*) FROM (SELECT unnest(list_distinct(tool_names)) AS name FROM m)
+GROUP BY name
+UNION ALL
+SELECT 'model', model, count(*) FROM m WHERE model IS NOT NULL GROUP BY model
+UNION ALL
+SELECT 'errors', NULL, count(*) FROM m WHERE has_error
+ORDER BY facet, n DESC, value
 """
-
-# messages per tool, calls and results alike: what the `tool` filter returns for each name
-FILTER_TOOLS = f"""
-SELECT t.name, count(*) FROM (
-    SELECT unnest(list_distinct(m.tool_names)) AS name FROM messages m
-    WHERE {MESSAGE_FILTER}
-) t GROUP BY t.name ORDER BY count(*) DESC, t.name
-"""
-
-FILTER_MODELS = f"""
-SELECT m.model, count(*) FROM messages m
-WHERE {MESSAGE_FILTER} AND m.model IS NOT NULL
-GROUP BY m.model ORDER BY count(*) DESC, m.model
-"""
-
-FILTER_ERRORS = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER} AND m.has_error"
 
 TOOL_CALLS_OF_MESSAGES = """
 SELECT c.message_uuid, c.tool_use_id, c.name, c.key_arg, c.is_error, c.error_kind,

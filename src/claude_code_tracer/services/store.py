@@ -354,16 +354,42 @@ class Store:
         fields, _ = self._metrics(path_hash, None, rng)
         return ProjectMetrics(path_hash=path_hash, project_path=project_path, **fields)
 
-    def session_metrics(self, path_hash: str, session_id: str) -> SessionMetrics:
-        detail = self.session(path_hash, session_id)
-        fields, _ = self._metrics(path_hash, session_id, ALL_TIME)
+    def session_metrics(
+        self, path_hash: str, session_id: str, detail: SessionDetail | None = None
+    ) -> SessionMetrics:
+        """A session's figures: its roll-up row, plus the breakdowns it does not hold."""
+        detail = detail or self.session(path_hash, session_id)
+        scope = [*_scope(path_hash, session_id), *ALL_TIME.params()]
+        errors = {str(r[0]): int(r[1]) for r in self._all(q.ERRORS_BY_CATEGORY, scope)}
+        changes = self._one(q.CODE_CHANGE_TOTALS, scope) or (0, 0, 0)
         kinds = {str(r[0]): int(r[1]) for r in self._all(q.KIND_COUNTS, [path_hash, session_id])}
+        models = detail.model_usage
+        total = _sum_tokens([m.tokens for m in models])
         return SessionMetrics(
             session_id=session_id,
             project_hash=path_hash,
             duration_seconds=detail.duration_seconds,
             kinds=kinds,
-            **fields,
+            tokens=total,
+            cost=sum(m.cost for m in models),
+            cache_hit_rate=cache_hit_rate(total),
+            sessions=1,
+            messages=detail.message_count,
+            prompts=detail.prompt_count,
+            tool_calls=detail.tool_calls,
+            errors=sum(errors.values()),
+            errors_by_category=errors,
+            subagents=detail.subagent_count,
+            subagent_tokens=detail.subagent_tokens,
+            subagent_cost=detail.subagent_cost,
+            lines_added=int(changes[0] or 0),
+            lines_removed=int(changes[1] or 0),
+            files_changed=int(changes[2] or 0),
+            compactions=detail.compactions,
+            first_activity=detail.start_time,
+            last_activity=detail.end_time,
+            models=models,
+            unpriced_models=[m.model for m in models if not m.priced],
         )
 
     def aggregate(self, project: str | None, rng: TimeRange) -> AggregateMetrics:
@@ -586,7 +612,9 @@ class Store:
         models: dict[date, list[DayModel]] = {}
         for r in per_model:
             models.setdefault(r[0], []).append(
-                DayModel(model=r[1] or "?", tokens=tokens(r[2], r[3], r[4], r[5]), cost=float(r[6]))
+                DayModel(
+                    model=r[1] or "?", tokens=tokens(r[2], r[3], r[4], r[5]), cost=float(r[6])
+                )
             )
         days: list[Day] = []
         if start is not None and end is not None:
