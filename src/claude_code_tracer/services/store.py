@@ -612,9 +612,7 @@ class Store:
         models: dict[date, list[DayModel]] = {}
         for r in per_model:
             models.setdefault(r[0], []).append(
-                DayModel(
-                    model=r[1] or "?", tokens=tokens(r[2], r[3], r[4], r[5]), cost=float(r[6])
-                )
+                DayModel(model=r[1] or "?", tokens=tokens(r[2], r[3], r[4], r[5]), cost=float(r[6]))
             )
         days: list[Day] = []
         if start is not None and end is not None:
