@@ -686,7 +686,8 @@ def build_report(results: Mapping[str, Any], checks: Sequence[Target]) -> Report
         target_row(by_key["concurrent_errors"]),
         target_row(by_key["concurrent_p95"]),
         Row(
-            "20 clients × 30 s, response cache off",
+            f"{serve['concurrency_uncached']['clients']} clients × "
+            f"{serve['concurrency_uncached']['planned_s']:g} s, response cache off",
             concurrency_text(serve["concurrency_uncached"]),
         ),
         Row(
