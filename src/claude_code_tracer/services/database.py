@@ -327,7 +327,7 @@ class Database:
                 ).fetchall()
             ]
             for table in tables:
-                reader = cur.execute(f'SELECT * FROM "{table}"').to_arrow_reader(65_536)
+                reader = cur.sql(f'SELECT * FROM "{table}"').to_arrow_reader(65_536)
                 for _ in reader or ():
                     pass
         except duckdb.Error as exc:
