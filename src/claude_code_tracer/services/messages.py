@@ -230,15 +230,10 @@ class Messages:
             raise NotFound("message")
         return self._detail(row)
 
-    def _path(self, file_id: int) -> str | None:
-        row = self.cur.execute(q.FILE_PATH, [file_id]).fetchone()
-        return None if row is None else str(row[0])
-
     def _detail(self, r: tuple[Any, ...]) -> MessageDetail:
         uuid = r[1]
         call_rows = self._calls([uuid]).get(uuid, [])
-        path = self._path(int(r[30]))
-        lines = read_lines(path, r[31], r[32], r[33]) if path else None
+        lines = read_lines(r[30], r[31], r[32], r[33])
         blocks: list[Any] = []
         usage: dict[str, Any] | None = None
         tool_use_result: Any = None

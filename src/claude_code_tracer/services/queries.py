@@ -44,12 +44,6 @@ CASE
 END
 """
 
-USAGE_SUMS = """
-    coalesce(sum(u.input_tokens), 0), coalesce(sum(u.output_tokens), 0),
-    coalesce(sum(u.cache_creation_tokens), 0), coalesce(sum(u.cache_read_tokens), 0),
-    coalesce(sum(u.cost), 0.0)
-"""
-
 # ---------------------------------------------------------------------------------------------
 # projects
 
@@ -209,13 +203,6 @@ FROM usage_buckets b
 WHERE b.is_agent AND {BUCKET_WHERE}
 """
 
-SUBAGENT_USAGE = f"""
-SELECT {USAGE_SUMS}
-FROM usage u
-WHERE u.counted AND u.agent_id <> '' AND {SCOPE_WHERE.replace("x.", "u.")}
-  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
-"""
-
 SESSION_TOTALS = f"""
 SELECT count(*), coalesce(sum(x.message_count), 0), coalesce(sum(x.prompt_count), 0),
     coalesce(sum(x.tool_calls), 0), coalesce(sum(x.errors), 0),
@@ -332,21 +319,18 @@ LIMIT ? OFFSET ?
 
 MESSAGES_COUNT = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER}"
 
-MESSAGE_BY_UUID = f"""
+# A full entry: the list columns, where it came from, and its transcript's path.
+MESSAGE_DETAIL = f"""
 SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id, m.cwd,
-    m.git_branch, m.version, m.file_id, m.line_offsets, m.line_lens, m.uuids
+    m.git_branch, m.version, f.path, m.line_offsets, m.line_lens, m.uuids
 FROM messages m {MESSAGE_USAGE_JOIN}
-WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND NOT m.dup
-  AND list_contains(m.uuids, ?)
-LIMIT 1
+JOIN files f ON f.file_id = m.file_id
+WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ?
 """
 
-MESSAGE_BY_INDEX = f"""
-SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id, m.cwd,
-    m.git_branch, m.version, m.file_id, m.line_offsets, m.line_lens, m.uuids
-FROM messages m {MESSAGE_USAGE_JOIN}
-WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND m.seq = ?
-"""
+MESSAGE_BY_UUID = f"{MESSAGE_DETAIL} AND NOT m.dup AND list_contains(m.uuids, ?) LIMIT 1"
+
+MESSAGE_BY_INDEX = f"{MESSAGE_DETAIL} AND m.seq = ?"
 
 MESSAGE_SOURCE = """
 SELECT f.path, m.line_offsets, m.line_lens, m.uuids
@@ -355,7 +339,6 @@ WHERE m.project_hash = ? AND m.session_id = ? AND m.uuid = ?
 LIMIT 1
 """
 
-FILE_PATH = "SELECT path FROM files WHERE file_id = ?"
 
 # Every filter value present in a stream, with its count, in one scan: kinds, tools (messages
 # per tool, calls and results alike: what the `tool` filter returns for each name), models,

@@ -308,16 +308,12 @@ class Store:
             for r in rows
         ]
 
-    def _metrics(
-        self, project: str | None, session: str | None, rng: TimeRange
-    ) -> tuple[dict[str, Any], int]:
-        scope = _scope(project, session)
-        models = self.model_usage(project, session, None, rng)
+    def _metrics(self, project: str | None, rng: TimeRange) -> tuple[dict[str, Any], int]:
+        """Totals over a project (or everything) in a range, from the roll-ups and buckets."""
+        scope = _scope(project, None)
+        models = self.model_usage(project, None, None, rng)
         total = _sum_tokens([m.tokens for m in models])
-        if session is None:
-            sub = self._one(q.SUBAGENT_USAGE_BUCKETS, [project, project, *rng.params()])
-        else:
-            sub = self._one(q.SUBAGENT_USAGE, [*scope, *rng.params()])
+        sub = self._one(q.SUBAGENT_USAGE_BUCKETS, [project, project, *rng.params()])
         sub = sub or (0, 0, 0, 0, 0.0)
         st = self._one(q.SESSION_TOTALS, [*scope, *rng.params()]) or (0,) * 9
         errors = {
@@ -351,7 +347,7 @@ class Store:
 
     def project_metrics(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ProjectMetrics:
         project_path = self.project_path(path_hash)
-        fields, _ = self._metrics(path_hash, None, rng)
+        fields, _ = self._metrics(path_hash, rng)
         return ProjectMetrics(path_hash=path_hash, project_path=project_path, **fields)
 
     def session_metrics(
@@ -395,7 +391,7 @@ class Store:
     def aggregate(self, project: str | None, rng: TimeRange) -> AggregateMetrics:
         if project is not None:
             self.project_path(project)
-        fields, projects = self._metrics(project, None, rng)
+        fields, projects = self._metrics(project, rng)
         bucket_scope = [rng.tz, project, project, *rng.params()]
         activity = [
             ActivityCell(weekday=int(r[0]), hour=int(r[1]), messages=int(r[2]), cost=float(r[3]))
