@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from claude_code_tracer.services import log_parser
+from claude_code_tracer.services import batches, indexer, log_parser
 from claude_code_tracer.services.database import SCHEMA_VERSION, Database, discover
 from claude_code_tracer.services.log_parser import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (
@@ -311,6 +311,52 @@ def test_cold_index_equals_warm_restart_equals_file_by_file_updates(
         name: [tuple(str(target) if v == str(claude_dir.root) else v for v in row) for row in rows]
         for name, rows in cold.items()
     }
+
+
+FACTS = {
+    "messages": "SELECT * EXCLUDE (file_id) FROM messages ORDER BY ALL",
+    "usage": "SELECT * EXCLUDE (file_id) FROM usage ORDER BY ALL",
+    "tool_calls": "SELECT * EXCLUDE (file_id) FROM tool_calls ORDER BY ALL",
+    "files": "SELECT * EXCLUDE (file_id, indexed_at) FROM files ORDER BY ALL",
+}
+
+
+@pytest.mark.parametrize("shared_memory", [True, False], ids=["spooled", "pickled"])
+def test_worker_processes_give_the_same_index_as_one_process(
+    tmp_path: Path,
+    claude_dir: ClaudeDir,
+    make_index: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    shared_memory: bool,
+) -> None:
+    """Two worker processes, several chunks, tables handed over through spooled Arrow files
+    (or pickled when there is no shared-memory directory): the same rows as in-process."""
+    history(claude_dir)
+    single = make_index(claude_dir.root, name="single")
+    expected = {name: single.rows(sql) for name, sql in FACTS.items()} | derived(single)
+
+    spool = tmp_path / "shm"
+    if shared_memory:
+        spool.mkdir()
+    monkeypatch.setattr(indexer, "SHARED_MEMORY_DIR", str(spool))
+    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(batches, "CHUNK_FILES", 2)
+    handed: list[int] = []  # files spooled per result, as the main process receives them
+    unspool = batches.ChunkResult.unspool
+
+    def counting(result: batches.ChunkResult) -> batches.ChunkResult:
+        handed.append(len(result.spooled))
+        assert all(os.path.exists(p) for p in result.spooled.values())
+        return unspool(result)
+
+    monkeypatch.setattr(batches.ChunkResult, "unspool", counting)
+    pooled = make_index(claude_dir.root, name="pooled", workers=2)
+    assert {name: pooled.rows(sql) for name, sql in FACTS.items()} | derived(pooled) == expected
+    assert len(expected["messages"]) > 20
+    assert len(handed) >= 3
+    assert all(handed) if shared_memory else not any(handed)
+    if shared_memory:
+        assert list(spool.iterdir()) == []  # the spool directory goes with the sync
 
 
 # -- rebuilds --------------------------------------------------------------------------------

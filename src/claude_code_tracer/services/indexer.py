@@ -9,10 +9,13 @@ and ends with the same totals.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import queue
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -37,6 +40,24 @@ log = logging.getLogger(__name__)
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starting workers
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
 COMMIT_BYTES = 64 * 1024 * 1024  # a cold index commits in batches of about this much
+
+
+SHARED_MEMORY_DIR = "/dev/shm"
+
+
+@contextlib.contextmanager
+def _spool_dir() -> Iterator[str]:
+    """A private directory in shared memory for the workers' tables, removed afterwards;
+    '' (tables pickled through the pool's pipe) where there is none."""
+    try:
+        path = tempfile.mkdtemp(prefix="cctracer-", dir=SHARED_MEMORY_DIR)
+    except OSError:
+        yield ""
+        return
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Cancelled(Exception):
@@ -306,17 +327,20 @@ class Indexer:
             return
         context = multiprocessing.get_context("spawn")
         workers = min(self.workers, len(chunks))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with (
+            _spool_dir() as spool,
+            ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+        ):
             pending: set[Future[ChunkResult]] = set()
             queue = list(reversed(chunks))
             limit = workers + 1  # bounded in-flight work keeps memory bounded
             try:
                 while queue or pending:
                     while queue and len(pending) < limit:
-                        pending.add(pool.submit(parse_chunk, queue.pop()))
+                        pending.add(pool.submit(parse_chunk, queue.pop(), spool))
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        yield future.result()
+                        yield future.result().unspool()
             finally:
                 for future in pending:
                     future.cancel()
@@ -379,6 +403,8 @@ class Indexer:
             raise Cancelled
         with self.db.write_lock:
             if not single:
+                # parsing is over: the roll-ups get every core again
+                cur.execute("RESET threads")
                 cur.execute("BEGIN")
             try:
                 aggregates.refresh(cur, full=full)
