@@ -13,12 +13,14 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-HEALTH_POLL_S = 0.020
+HEALTH_POLL_S = 0.020  # until the server answers (a refused connection costs it nothing)
+READY_POLL_S = 0.100  # then: each poll is a request the indexing server must serve
 RSS_POLL_S = 0.100
 
 
@@ -144,6 +146,16 @@ class RssSampler:
 # the server
 
 
+def ready_time(last_sync: object, started_wall: float, seen: float) -> float:
+    """Seconds from start to ready, from the server's ISO `last_sync` when it is usable."""
+    if isinstance(last_sync, str):
+        with contextlib.suppress(ValueError):
+            at = datetime.fromisoformat(last_sync).timestamp() - started_wall
+            if 0 < at <= seen:
+                return at
+    return seen
+
+
 @dataclass
 class Server:
     """One `cctracer` process on a free loopback port, with its own HOME and cache."""
@@ -158,6 +170,7 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
+    started_wall: float = 0.0  # time.time() at start, to read the server's ready timestamp
     listening: float | None = None  # seconds from start to the first answer of /health
 
     @property
@@ -202,6 +215,7 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.started = time.perf_counter()
+        self.started_wall = time.time()
         self.proc = subprocess.Popen(
             self.command(),
             env=self.env(),
@@ -224,7 +238,12 @@ class Server:
         return ""
 
     def wait_ready(self, timeout: float) -> float:
-        """Seconds from process start until /health says the index is ready."""
+        """Seconds from process start until the index is ready.
+
+        The moment is the server's own: /health reports when its last sync ended
+        (`last_sync`), so polls can be sparse and the result still exact; where that time is
+        missing or not after the start, the moment the poll saw it ready counts.
+        """
         deadline = self.started + timeout
         with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
             while True:
@@ -241,7 +260,8 @@ class Server:
                         body = response.json()
                         index = body.get("index", {})
                         if index.get("ready") is True:
-                            return time.perf_counter() - self.started
+                            seen = time.perf_counter() - self.started
+                            return ready_time(index.get("last_sync"), self.started_wall, seen)
                         if index.get("state") == "error":
                             raise HarnessError(f"index error: {index.get('error')}")
                 except (httpx.TransportError, ValueError):
@@ -250,7 +270,7 @@ class Server:
                     raise HarnessError(
                         f"cctracer not ready after {timeout:.0f} s:\n" + self.log_tail()
                     )
-                time.sleep(HEALTH_POLL_S)
+                time.sleep(HEALTH_POLL_S if self.listening is None else READY_POLL_S)
 
     def stop(self) -> None:
         proc = self.proc

@@ -26,6 +26,25 @@ def harness() -> ModuleType:
         sys.path.remove(str(BENCH))
 
 
+@pytest.fixture(scope="module")
+def procs() -> ModuleType:
+    sys.path.insert(0, str(BENCH))
+    try:
+        return importlib.import_module("procs")
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_ready_time_is_the_servers_own_moment_when_usable(procs: ModuleType) -> None:
+    start = 1_790_000_000.0  # time.time() when the server was started
+    at = "2026-09-21T14:13:24.250+00:00"  # = start + 4.25 s
+    assert procs.ready_time(at, start, seen=4.4) == pytest.approx(4.25)
+    assert procs.ready_time(at, start, seen=4.1) == 4.1  # later than seen: not this sync's end
+    assert procs.ready_time(at, start + 10, seen=4.4) == 4.4  # before the start: an old sync
+    assert procs.ready_time(None, start, seen=4.4) == 4.4
+    assert procs.ready_time("not a time", start, seen=4.4) == 4.4
+
+
 def test_percentile_interpolates_between_ranks(harness: ModuleType) -> None:
     values = [float(v) for v in range(1, 101)]
     assert harness.percentile(values, 0) == 1

@@ -186,13 +186,13 @@ def stopping_server(config: uvicorn.Config, stop: threading.Event) -> uvicorn.Se
 
 def serve(settings: Settings) -> None:
     """Start indexing at once, then load the web stack and serve while the index fills."""
-    import uvicorn
-
     from claude_code_tracer.services.runtime import Runtime
 
     runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
     runtime.start()
     try:
+        import uvicorn
+
         from claude_code_tracer.main import create_app
 
         config = uvicorn.Config(

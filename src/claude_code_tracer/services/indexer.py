@@ -39,10 +39,11 @@ log = logging.getLogger(__name__)
 
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starting workers
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
-COMMIT_BYTES = 64 * 1024 * 1024  # a cold index commits in batches of about this much
+COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about this much
 
 
-SHARED_MEMORY_DIR = "/dev/shm"
+# a private directory is made inside it with mkdtemp (mode 0700, unpredictable name)
+SHARED_MEMORY_DIR = "/dev/shm"  # noqa: S108
 
 
 @contextlib.contextmanager

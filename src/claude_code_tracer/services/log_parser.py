@@ -59,15 +59,17 @@ RESULT_CAP = 200  # characters of each tool result kept beside its call (full: f
 RESULT_TEXT_CAP = 600  # characters of a tool-result entry's text kept (full: from the file)
 READ_BLOCK = 4 << 20
 # Progress lines (§4.4) are UI state: only agent_progress ones hold a fact (the link from a
-# spawning call to its subagent). Any other line holding this exact key sequence is a
-# progress entry and is passed over without being parsed.
-PROGRESS_MARK = b'"type":"progress","data":{'
-AGENT_PROGRESS_MARK = b'"agent_progress"'
+# spawning call to its subagent, whose data opens with the relayed message). A line whose
+# first "type" key opens this exact sequence is a progress entry whose data opens with its own
+# type (hook, bash, search ... progress) and is passed over without being parsed.
+TYPE_KEY = b'"type":"'
+PROGRESS_MARK = b'progress","data":{"type":"'
+AGENT_PROGRESS = b'agent_progress"'
 LONE_SURROGATE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
-PROGRESS_MARK_WITHIN = 2048  # the envelope comes first; a mark further in is parsed as usual
+PROGRESS_MARK_WITHIN = 2048  # the envelope comes first; a type further in is parsed as usual
 
 SYNTHETIC_MODEL = "<synthetic>"
 SPAWN_TOOLS = frozenset({"Task", "Agent"})
@@ -932,13 +934,13 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
         if raw is None:
             parser.bad("too_long")
             continue
-        if (
-            complete
-            and raw.find(PROGRESS_MARK, 0, PROGRESS_MARK_WITHIN) >= 0
-            and AGENT_PROGRESS_MARK not in raw
-        ):
-            facts.parsed_bytes = offset + len(raw)
-            continue
+        if complete and (at := raw.find(TYPE_KEY, 0, PROGRESS_MARK_WITHIN)) >= 0:
+            at += len(TYPE_KEY)
+            if raw.startswith(PROGRESS_MARK, at) and not raw.startswith(
+                AGENT_PROGRESS, at + len(PROGRESS_MARK)
+            ):
+                facts.parsed_bytes = offset + len(raw)
+                continue
         try:
             obj = loads(raw)
         except decode_error as exc:
