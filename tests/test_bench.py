@@ -17,22 +17,22 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-@pytest.fixture(scope="module")
-def harness() -> ModuleType:
+def bench_module(name: str) -> ModuleType:
     sys.path.insert(0, str(BENCH))
     try:
-        return importlib.import_module("harness")
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(BENCH))
+
+
+@pytest.fixture(scope="module")
+def harness() -> ModuleType:
+    return bench_module("harness")
 
 
 @pytest.fixture(scope="module")
 def procs() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module("procs")
-    finally:
-        sys.path.remove(str(BENCH))
+    return bench_module("procs")
 
 
 def test_ready_time_is_the_servers_own_moment_when_usable(procs: ModuleType) -> None:
