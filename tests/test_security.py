@@ -336,7 +336,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         hosts.append(config.host)
         runtime = getattr(getattr(config.app, "state", None), "runtime", None)
         if runtime is not None:
-            runtime.db.close()
+            runtime.stop()  # as a stopping server would: its threads end before the index closes
 
     def server_run(self: uvicorn.Server, *_: Any, **__: Any) -> None:
         serve(self.config)

@@ -684,7 +684,7 @@ def at_response(
     agent_id = text_param(view.params, "agent") or ""
     stream = Stream(path_hash, session_id, agent_id)
     if agent_id:
-        store.subagent(path_hash, agent_id, session_id)
+        store.require_subagent(path_hash, session_id, agent_id)
     else:
         store.require_session(path_hash, session_id)
     messages = stream.messages(store)
@@ -846,7 +846,7 @@ def subagent_page(
 def subagent_timeline(
     path_hash: str, session_id: str, agent_id: str, request: Request, store: StoreDep
 ) -> Response:
-    store.subagent(path_hash, agent_id, session_id)
+    store.require_subagent(path_hash, session_id, agent_id)
     return chunk_response(request, store, Stream(path_hash, session_id, agent_id))
 
 
@@ -858,7 +858,7 @@ def subagent_timeline(
 def subagent_entry(
     path_hash: str, session_id: str, agent_id: str, uuid: str, request: Request, store: StoreDep
 ) -> Response:
-    store.subagent(path_hash, agent_id, session_id)
+    store.require_subagent(path_hash, session_id, agent_id)
     return entry_response(request, store, Stream(path_hash, session_id, agent_id), uuid)
 
 

@@ -50,5 +50,5 @@ def subagent_messages(
     page: Page = 1,
     per_page: PerPage = 50,
 ) -> MessageList:
-    store.subagent(path_hash, agent_id, session_id)
+    store.require_subagent(path_hash, session_id, agent_id)
     return Messages(store.cur, path_hash, session_id, agent_id).page(flt, page, per_page)

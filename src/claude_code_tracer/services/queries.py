@@ -386,19 +386,22 @@ WHERE a.project_hash = ? AND a.session_id = ?
 ORDER BY a.start_time NULLS LAST, a.agent_id
 """
 
+# (numbered placeholders: ?1 project, ?2 agent, ?3 session or NULL)
 AGENT_ONE = f"""
 SELECT {AGENT_COLUMNS}, s.title, p.project_path,
     (SELECT m.text FROM messages m
-     WHERE m.project_hash = a.project_hash AND m.session_id = a.session_id
-       AND m.agent_id = a.agent_id AND NOT m.dup AND m.entry_type = 'user'
+     WHERE m.project_hash = ?1 AND m.agent_id = ?2 AND m.session_id = a.session_id
+       AND NOT m.dup AND m.entry_type = 'user'
      ORDER BY m.seq LIMIT 1)
 FROM agents a
 LEFT JOIN sessions s ON s.project_hash = a.project_hash AND s.session_id = a.session_id
 LEFT JOIN projects p ON p.path_hash = a.project_hash
-WHERE a.project_hash = ? AND a.agent_id = ? AND (?::VARCHAR IS NULL OR a.session_id = ?)
+WHERE a.project_hash = ?1 AND a.agent_id = ?2 AND (?3::VARCHAR IS NULL OR a.session_id = ?3)
 ORDER BY a.start_time
 LIMIT 1
 """
+
+AGENT_EXISTS = "SELECT 1 FROM agents WHERE project_hash = ? AND session_id = ? AND agent_id = ?"
 
 SKILL_CALLS = """
 SELECT c.skill, c.tool_use_id, c.ts, c.message_uuid, c.agent_id, c.is_error, c.duration_ms

@@ -282,6 +282,10 @@ class Store:
         if self._one(q.SESSION_EXISTS, [path_hash, session_id]) is None:
             raise NotFound("session")
 
+    def require_subagent(self, path_hash: str, session_id: str, agent_id: str) -> None:
+        if self._one(q.AGENT_EXISTS, [path_hash, session_id, agent_id]) is None:
+            raise NotFound("subagent")
+
     # -- metrics ------------------------------------------------------------------------------
 
     def model_usage(
@@ -463,7 +467,7 @@ class Store:
     def subagent(
         self, path_hash: str, agent_id: str, session_id: str | None = None
     ) -> SubagentDetail:
-        row = self._one(q.AGENT_ONE, [path_hash, agent_id, session_id, session_id])
+        row = self._one(q.AGENT_ONE, [path_hash, agent_id, session_id])
         if row is None:
             raise NotFound("subagent")
         base = self._agent(row)
