@@ -14,6 +14,7 @@ import pytest
 from claude_code_tracer.models.entries import FACT_TABLES
 from claude_code_tracer.services import log_parser
 from claude_code_tracer.services.log_parser import FileJob, ParsedFile, parse_file
+from claude_code_tracer.services.messages import Messages
 from claude_code_tracer.transcripts import (
     ClaudeDir,
     Session,
@@ -169,7 +170,6 @@ def test_lines_over_1_mb_are_read(claude_dir: ClaudeDir) -> None:
     prompt = rows(parsed, "messages")[0]
     assert prompt["kind"] == "prompt"
     assert prompt["text"] == "what is in this screenshot?\n[image]"
-    assert prompt["block_types"] == ["text", "image"]
     (result,) = rows(parsed, "tool_results")
     assert result["content_len"] == 1_200_001
     assert 0 < len(result["content"]) <= log_parser.PREVIEW_CAP  # a preview, the rest on disk
@@ -230,7 +230,6 @@ def test_split_response_keeps_the_max_total_copy(claude_dir: ClaudeDir) -> None:
     assert len(messages) == 2
     reply = messages[1]
     assert reply["uuids"] == resp.uuids
-    assert reply["block_types"] == ["thinking", "text", "tool_use", "tool_use"]
     assert reply["tool_names"] == ["Bash", "Read"]
     assert reply["text"] == "Running them."
     assert reply["thinking"] == "Tests first."
@@ -686,10 +685,7 @@ def test_content_string_vs_list_bare_strings_empty_text_and_empty_thinking(
         ("assistant", "bare string reply"),
         ("prompt", "plain string"),
     ]
-    assert messages[0]["block_types"] == ["text", "text", "text"]
-    assert messages[1]["block_types"] == ["thinking", "text"]
     assert messages[1]["thinking"] is None
-    assert messages[2]["block_types"] == ["text"]
     assert tokens(parsed) == (5, 50, 150, 2200)
 
 
@@ -859,9 +855,15 @@ def test_cwd_changes_inside_a_session(claude_dir: ClaudeDir, index: Callable[[],
     ix = index()
     (session,) = ix.dicts("SELECT cwd, git_branch FROM sessions")
     assert session == {"cwd": "/home/dev/shop", "git_branch": "HEAD"}
-    assert ix.rows("SELECT DISTINCT cwd FROM messages ORDER BY cwd") == [
-        ("/home/dev/shop",),
-        ("/home/dev/shop/assets",),
+    # each entry's own directory and branch, read from its line in the transcript
+    project = ix.one("SELECT path_hash FROM projects")
+    with ix.db.reading() as cur:
+        stream = Messages(cur, project, s.session_id, "")
+        entries = [stream.by_index(i) for i in range(stream.page().total)]
+    assert [(e.kind, e.cwd, e.git_branch) for e in entries] == [
+        ("prompt", "/home/dev/shop", ""),
+        ("assistant", "/home/dev/shop/assets", "HEAD"),
+        ("tool_result", "/home/dev/shop/assets", "HEAD"),
     ]
     assert ix.one("SELECT project_path FROM projects") == "/home/dev/shop"
 
@@ -969,7 +971,7 @@ def test_unknown_types_subtypes_blocks_and_tool_names(
         ("assistant", None),
         ("tool_result", "tool_result"),
     ]
-    assert rows(parsed, "messages")[3]["block_types"] == ["text", "tool_use", "hologram"]
+    assert rows(parsed, "messages")[3]["tool_names"] == ["FutureTool"]  # unknown block: skipped
     ix = index()
     assert ix.rows("SELECT name, key_arg, duration_ms, is_error FROM tool_calls") == [
         ("FutureTool", "up", 1000, False)

@@ -42,7 +42,6 @@ _OWNER = (
 MESSAGES = _spec(
     "messages",
     *_OWNER,
-    ("byte_offset", "BIGINT"),
     ("line_offsets", "BIGINT[]"),  # every line of a streamed group, head first
     ("line_lens", "INTEGER[]"),
     ("uuid", "VARCHAR"),
@@ -61,13 +60,9 @@ MESSAGES = _spec(
     ("text", "VARCHAR"),
     ("text_len", "INTEGER"),
     ("thinking", "VARCHAR"),
-    ("block_types", "VARCHAR[]"),
     ("tool_names", "VARCHAR[]"),
     ("has_error", "BOOLEAN"),
     ("error_category", "VARCHAR"),
-    ("cwd", "VARCHAR"),
-    ("version", "VARCHAR"),
-    ("git_branch", "VARCHAR"),
     ("prompt_hash", "VARCHAR"),
     ("usage_key", "VARCHAR"),
     ("seq", "INTEGER"),  # position in its stream's file order (the refresh fixes the rare rest)

@@ -108,17 +108,6 @@ def block_text(content: object) -> str:
     return "\n".join(parts)
 
 
-def block_types(content: object) -> list[str]:
-    if isinstance(content, str):
-        return ["text"]
-    if isinstance(content, list):
-        return [
-            b["type"] if isinstance(b, dict) and isinstance(b.get("type"), str) else "text"
-            for b in content
-        ]
-    return []
-
-
 def key_argument(name: str, tool_input: object) -> str | None:
     """The one argument that identifies a call: file path, command, pattern, ..."""
     if not isinstance(tool_input, dict):

@@ -22,9 +22,9 @@ from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
-# Derived columns appended to fact tables, filled by the indexer's refresh step.
+
 # Derived columns appended to fact tables, filled by the indexer's refresh step, with the
 # value a new row gets (the common answer, so that the refresh only rewrites the exceptions).
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {

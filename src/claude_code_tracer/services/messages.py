@@ -233,7 +233,7 @@ class Messages:
     def _detail(self, r: tuple[Any, ...]) -> MessageDetail:
         uuid = r[1]
         call_rows = self._calls([uuid]).get(uuid, [])
-        lines = read_lines(r[30], r[31], r[32], r[33])
+        lines = read_lines(r[27], r[28], r[29], r[30])
         blocks: list[Any] = []
         usage: dict[str, Any] | None = None
         tool_use_result: Any = None
@@ -261,9 +261,9 @@ class Messages:
             project_hash=r[24],
             message_id=r[25],
             request_id=r[26],
-            cwd=r[27],
-            git_branch=r[28],
-            version=r[29],
+            cwd=envelope(lines, "cwd"),
+            git_branch=envelope(lines, "gitBranch"),
+            version=envelope(lines, "version"),
             blocks=blocks,
             tool_details=details,
             tool_use_result=tool_use_result,
@@ -324,6 +324,12 @@ class Messages:
                     structured = obj.get("toolUseResult") if len(results) == 1 else None
                     return block_text(b.get("content")), sanitize(structured)
         return None, None
+
+
+def envelope(lines: list[dict[str, Any]] | None, key: str) -> str | None:
+    """A field of the entry's first line (cwd, git branch, version), when it has one."""
+    value = lines[0].get(key) if lines else None
+    return value if isinstance(value, str) else None
 
 
 def read_lines(

@@ -321,8 +321,8 @@ MESSAGES_COUNT = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER}"
 
 # A full entry: the list columns, where it came from, and its transcript's path.
 MESSAGE_DETAIL = f"""
-SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id, m.cwd,
-    m.git_branch, m.version, f.path, m.line_offsets, m.line_lens, m.uuids
+SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id,
+    f.path, m.line_offsets, m.line_lens, m.uuids
 FROM messages m {MESSAGE_USAGE_JOIN}
 JOIN files f ON f.file_id = m.file_id
 WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ?
