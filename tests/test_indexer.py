@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from claude_code_tracer.services import batches, indexer, log_parser
+from claude_code_tracer.services import batches, indexer, log_parser, workers
 from claude_code_tracer.services.database import SCHEMA_VERSION, Database, discover
 from claude_code_tracer.services.log_parser import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (
@@ -357,6 +357,45 @@ def test_worker_processes_give_the_same_index_as_one_process(
     assert all(handed) if shared_memory else not any(handed)
     if shared_memory:
         assert list(spool.iterdir()) == []  # the spool directory goes with the sync
+
+
+def test_workers_started_ahead_serve_the_first_sync_and_no_later_one(
+    tmp_path: Path,
+    claude_dir: ClaudeDir,
+    make_index: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    history(claude_dir)
+    db_path = tmp_path / "ahead.duckdb"
+    assert workers.prestart(db_path, requested=1) is None  # one worker: parsed in-process
+    db_path.touch()
+    assert workers.prestart(db_path, requested=2) is None  # an index exists: a warm start
+    db_path.unlink()
+
+    expected = derived(make_index(claude_dir.root, name="single"))
+    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(batches, "CHUNK_FILES", 2)
+    pool = workers.prestart(db_path, requested=2)
+    assert pool is not None
+    spawned: list[int] = []
+    monkeypatch.setattr(indexer, "spawn_pool", lambda n: spawned.append(n) or workers.spawn_pool(n))
+    ahead = make_index(claude_dir.root, name="ahead", sync=False, workers=2)
+    ahead.indexer.pool = pool
+    ahead.sync()
+    assert derived(ahead) == expected
+    assert spawned == []  # the pool started ahead did the work
+    assert ahead.indexer.pool is None
+    with pytest.raises(RuntimeError):
+        pool.submit(int)  # and was shut down after it
+
+    unused = workers.prestart(tmp_path / "other.duckdb", requested=2)
+    assert unused is not None
+    warm = make_index(claude_dir.root, name="ahead", sync=False, workers=2)
+    warm.indexer.pool = unused
+    assert warm.sync().parsed == 0  # nothing to parse: the workers are stopped all the same
+    assert warm.indexer.pool is None
+    with pytest.raises(RuntimeError):
+        unused.submit(int)
 
 
 # -- rebuilds --------------------------------------------------------------------------------

@@ -186,9 +186,18 @@ def stopping_server(config: uvicorn.Config, stop: threading.Event) -> uvicorn.Se
 
 def serve(settings: Settings) -> None:
     """Start indexing at once, then load the web stack and serve while the index fills."""
-    from claude_code_tracer.services.runtime import Runtime
+    from claude_code_tracer.services.workers import prestart
 
-    runtime = Runtime(settings, progress=ProgressBar(sys.stderr))
+    pool = prestart(settings.db_path, settings.workers)  # a first index: workers start now
+
+    try:
+        from claude_code_tracer.services.runtime import Runtime
+
+        runtime = Runtime(settings, progress=ProgressBar(sys.stderr), pool=pool)
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     runtime.start()
     try:
         import uvicorn

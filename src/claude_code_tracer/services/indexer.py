@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
-import os
 import queue
 import shutil
 import tempfile
@@ -34,6 +32,7 @@ from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, Disc
 from claude_code_tracer.services.database import discover as discover_files
 from claude_code_tracer.services.log_parser import FileJob
 from claude_code_tracer.services.metrics import COST_SQL, PriceBook
+from claude_code_tracer.services.workers import spawn_pool, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +84,13 @@ class _Writer(threading.Thread):
                     self.write(batch)
                 except BaseException as exc:
                     self.error = exc
+            self.queue.task_done()
+        self.queue.task_done()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing queued and nothing being written."""
+        return self.queue.unfinished_tasks == 0
 
     def put(self, batch: ChunkResult) -> None:
         self._check()
@@ -158,13 +164,15 @@ class Indexer:
         *,
         workers: int = 0,
         cancel: threading.Event | None = None,
+        pool: ProcessPoolExecutor | None = None,
     ) -> None:
         self.cancel = cancel or threading.Event()
+        self.pool = pool  # worker processes started ahead of the first sync, used by it
         self.checkpoint_due = False
         self.db = db
         self.roots = roots
         self.prices = prices
-        self.workers = workers or max(1, os.cpu_count() or 1)
+        self.workers = worker_count(workers)
         self.status = IndexStatus()
         self.listeners: list[Callable[[SyncReport], None]] = []
         self._sync_lock = threading.Lock()
@@ -240,6 +248,14 @@ class Indexer:
                 self.status.error = f"{type(exc).__name__} (details in the server log)"
                 log.exception("index sync failed")
                 raise
+            finally:
+                self.release_pool()
+
+    def release_pool(self) -> None:
+        """Stop worker processes started ahead that no sync took (only the first may)."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _sync(self, progress: Progress | None) -> SyncReport:
         started = time.perf_counter()
@@ -326,12 +342,9 @@ class Indexer:
             for chunk in chunks:
                 yield parse_chunk(chunk)
             return
-        context = multiprocessing.get_context("spawn")
         workers = min(self.workers, len(chunks))
-        with (
-            _spool_dir() as spool,
-            ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-        ):
+        started, self.pool = self.pool, None
+        with _spool_dir() as spool, started or spawn_pool(workers) as pool:
             pending: set[Future[ChunkResult]] = set()
             queue = list(reversed(chunks))
             limit = workers + 1  # bounded in-flight work keeps memory bounded
@@ -390,7 +403,10 @@ class Indexer:
                 self.status.bytes_done += result.bytes_read
                 if progress:
                     progress(self.status)
-                if pending_bytes >= COMMIT_BYTES:
+                # full batches; near the end, whatever is there as soon as the writer is free,
+                # so that little is left to write once the last file is parsed
+                ending = self.status.bytes_done >= total - COMMIT_BYTES
+                if pending_bytes >= COMMIT_BYTES or (ending and writer.idle):
                     writer.put(merge(pending))
                     pending, pending_bytes = [], 0
                 if self.cancel.is_set():

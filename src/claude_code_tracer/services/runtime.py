@@ -6,6 +6,7 @@ import contextlib
 import logging
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,13 @@ PRICE_CHECK_S = 3600.0
 
 
 class Runtime:
-    def __init__(self, settings: Settings, *, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        progress: Progress | None = None,
+        pool: ProcessPoolExecutor | None = None,
+    ) -> None:
         self.settings = settings
         self.db = Database(settings.db_path)
         self.prices = PriceBook(
@@ -44,6 +51,7 @@ class Runtime:
             self.prices,
             workers=settings.workers,
             cancel=self.stop_event,
+            pool=pool,
         )
         self.indexer.listeners.append(self._announce)
         self.broker = Broker()
@@ -77,6 +85,7 @@ class Runtime:
             thread.join(timeout=10)
         if self.watcher is not None:
             self.watcher.join(timeout=5)
+        self.indexer.release_pool()
         self.db.close()
 
     def request_check(self) -> None:
