@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 import duckdb
 import orjson
@@ -163,10 +163,19 @@ class Messages:
         ).fetchall()
         needle = flt.search.lower()
         found = []
-        for uuid, path, offsets, lengths, uuids in rows:
-            lines = read_lines(path, offsets, lengths, uuids)
-            if lines and needle in entry_text(lines).lower():
-                found.append(uuid)
+        by_path: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            by_path.setdefault(row[1], []).append(row)
+        for path, entries in by_path.items():  # each transcript opened once
+            try:
+                stream = open_regular(path)
+            except OSError:
+                continue
+            with stream:
+                for uuid, _, offsets, lengths, uuids in entries:
+                    lines = read_from(stream, offsets, lengths, uuids)
+                    if lines and needle in entry_text(lines).lower():
+                        found.append(uuid)
         return tuple(found)
 
     def page(
@@ -175,11 +184,14 @@ class Messages:
         if flt.search:
             flt = replace(flt, found=self._found_in_sources(flt))
         params = flt.params(self.project, self.session, self.agent)
-        total_row = self.cur.execute(q.MESSAGES_COUNT, params).fetchone()
-        total = int(total_row[0]) if total_row else 0
         rows = self.cur.execute(
             q.MESSAGES_PAGE, [*self._own, *params, per_page, (page - 1) * per_page]
         ).fetchall()
+        if rows:
+            total = int(rows[0][-1])
+        else:  # a page past the end: the total still counts
+            total_row = self.cur.execute(q.MESSAGES_COUNT, params).fetchone()
+            total = int(total_row[0]) if total_row else 0
         calls = self._calls([r[1] for r in rows])
         items = [
             MessageSummary(
@@ -336,16 +348,25 @@ def read_lines(
     path: str, offsets: Sequence[int], lengths: Sequence[int], uuids: Sequence[str]
 ) -> list[dict[str, Any]] | None:
     """The transcript lines of one message, or None if the file changed under the index."""
-    out: list[dict[str, Any]] = []
     try:
         with open_regular(path) as stream:
-            for offset, length in zip(offsets, lengths, strict=False):
-                stream.seek(offset)
-                raw = stream.read(length)
-                obj = orjson.loads(raw)
-                if not isinstance(obj, dict):
-                    return None
-                out.append(obj)
+            return read_from(stream, offsets, lengths, uuids)
+    except OSError:
+        return None
+
+
+def read_from(
+    stream: BinaryIO, offsets: Sequence[int], lengths: Sequence[int], uuids: Sequence[str]
+) -> list[dict[str, Any]] | None:
+    """`read_lines` from an open transcript."""
+    out: list[dict[str, Any]] = []
+    try:
+        for offset, length in zip(offsets, lengths, strict=False):
+            stream.seek(offset)
+            obj = orjson.loads(stream.read(length))
+            if not isinstance(obj, dict):
+                return None
+            out.append(obj)
     except (OSError, orjson.JSONDecodeError, ValueError):
         return None
     if out and uuids and isinstance(out[0].get("uuid"), str) and out[0]["uuid"] != uuids[0]:

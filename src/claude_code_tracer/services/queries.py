@@ -309,8 +309,9 @@ LEFT JOIN (SELECT * FROM usage WHERE project_hash = ? AND session_id = ?) u
     ON u.file_id = m.file_id AND u.usage_key = m.usage_key
 """
 
+# One page, each row with the number of entries the filter keeps (one scan for both).
 MESSAGES_PAGE = f"""
-SELECT {MESSAGE_COLUMNS}
+SELECT {MESSAGE_COLUMNS}, count(*) OVER () AS total
 FROM messages m {MESSAGE_USAGE_JOIN}
 WHERE {MESSAGE_FILTER}
 ORDER BY m.seq
@@ -366,7 +367,7 @@ FROM tool_calls c
 LEFT JOIN (SELECT * FROM agents WHERE project_hash = ? AND session_id = ?) a
     ON a.spawn_tool_use_id = c.tool_use_id
 WHERE c.project_hash = ? AND c.session_id = ?
-  AND c.message_uuid IN (SELECT unnest(?::VARCHAR[]))
+  AND list_contains(?::VARCHAR[], c.message_uuid)
 ORDER BY c.file_id, c.line_no
 """
 
