@@ -84,11 +84,7 @@ M_OFFSETS, M_LENS, M_UUID, M_UUIDS = (_M[n] for n in ("line_offsets", "line_lens
 M_KIND, M_TS, M_TS_END, M_TEXT = (_M[n] for n in ("kind", "ts", "ts_end", "text"))
 M_TEXT_LEN, M_THINKING = (_M[n] for n in ("text_len", "thinking"))
 M_TOOLS, M_USAGE_KEY, M_SESSION = (_M[n] for n in ("tool_names", "usage_key", "session_id"))
-_U = {name: i for i, name in enumerate(USAGE.names)}
-U_TOKENS = tuple(
-    _U[n] for n in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
-)
-U_SPEED = _U["speed"]
+U_SPEED = USAGE.names.index("speed")
 
 
 @dataclass(frozen=True)
@@ -207,6 +203,7 @@ class _Parser:
         self.facts = FileFacts(session_id=job.session_id)
         self.groups: dict[tuple[str, str], list[Any]] = {}  # (agent, message.id) -> row
         self.usage_by_key: dict[str, int] = {}
+        self.usage_totals: list[int] = []  # token total of each usage row, by position
         self.tool_names: dict[str, str] = {}
         self.sidechain_agent: dict[str, str] = {}
         self.links: set[tuple[str, str, str]] = set()
@@ -538,6 +535,22 @@ class _Parser:
         out = as_count(usage.get("output_tokens"))
         created = as_count(usage.get("cache_creation_input_tokens"))
         read = as_count(usage.get("cache_read_input_tokens"))
+        speed = as_str(usage.get("speed"))
+        # the de-duplication key (§7): message.id + requestId, message.id alone, else the line
+        if message_id:
+            key = f"{message_id}:{request_id}" if request_id else message_id
+        else:
+            key = f"line:{self.job.file_id}:{self.line_no}"
+        total = inp + out + created + read
+        index = self.usage_by_key.get(key)
+        if index is not None:
+            # a copy seen before wins unless this one holds more tokens (ties: it has speed)
+            old = self.usage[index]
+            old_total = self.usage_totals[index]
+            if total < old_total or (
+                total == old_total and (speed is None or old[U_SPEED] is not None)
+            ):
+                return key
         split = usage.get("cache_creation")
         hour = (
             min(as_count(split.get("ephemeral_1h_input_tokens")), created)
@@ -546,14 +559,12 @@ class _Parser:
         )
         server = usage.get("server_tool_use")
         searches = as_count(server.get("web_search_requests")) if isinstance(server, dict) else 0
-        speed = as_str(usage.get("speed"))
-        # the de-duplication key (§7): message.id + requestId, message.id alone, else the line
-        if message_id:
-            key = f"{message_id}:{request_id}" if request_id else message_id
-        else:
-            key = f"line:{self.job.file_id}:{self.line_no}"
         row = [
-            *self._own(agent),
+            self.file_id,
+            self.line_no,
+            self.project_hash,
+            self.session_id,
+            agent,
             message_uuid,
             key,
             message_id,
@@ -571,18 +582,13 @@ class _Parser:
             as_str(usage.get("service_tier")),
             searches,
         ]
-        index = self.usage_by_key.get(key)
         if index is None:
             self.usage_by_key[key] = len(self.usage)
+            self.usage_totals.append(total)
             self.usage.append(row)
         else:
-            old = self.usage[index]
-            old_total = sum(old[i] for i in U_TOKENS)
-            new_total = inp + out + created + read
-            if new_total > old_total or (
-                new_total == old_total and speed is not None and old[U_SPEED] is None
-            ):
-                self.usage[index] = row
+            self.usage[index] = row
+            self.usage_totals[index] = total
         return key
 
     def _tool_call(self, call: dict[str, Any], agent: str, head: str, ts: int | None) -> None:
