@@ -359,6 +359,37 @@ def test_worker_processes_give_the_same_index_as_one_process(
         assert list(spool.iterdir()) == []  # the spool directory goes with the sync
 
 
+def test_tables_that_cannot_be_spooled_are_handed_over_whole(
+    tmp_path: Path, claude_dir: ClaudeDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full shared-memory directory (a container's 64 MB /dev/shm) or a missing one: the
+    worker's tables travel pickled instead, and no partial file stays behind."""
+    s = history(claude_dir)["a"]
+    src = batches.Source(str(s.path), str(claude_dir.root), "p", "", "session", 1, 1)
+    job = log_parser.FileJob(1, str(s.path), "p", s.session_id, "")
+    result = batches.parse_chunk([(job, src)])
+    assert result.tables["messages"].num_rows > 5
+
+    assert batches.parse_chunk([(job, src)], str(tmp_path / "missing")).spooled == {}
+
+    full = tmp_path / "full"
+    full.mkdir()
+    real_new_file = batches.pa.ipc.new_file
+    written: list[str] = []
+
+    def fill_up(sink: Any, schema: Any) -> Any:
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(str(sink))
+        return real_new_file(sink, schema)
+
+    monkeypatch.setattr(batches.pa.ipc, "new_file", fill_up)
+    handed = result.spool(str(full))
+    assert written and handed is result and handed.spooled == {}
+    assert list(full.iterdir()) == []
+    assert handed.unspool().tables["messages"].equals(result.tables["messages"])
+
+
 def test_workers_started_ahead_serve_the_first_sync_and_no_later_one(
     tmp_path: Path,
     claude_dir: ClaudeDir,

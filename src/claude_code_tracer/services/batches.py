@@ -6,6 +6,7 @@ fast; the database and the web stack stay in the main process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -76,14 +77,19 @@ class ChunkResult:
         stem = os.path.join(directory, uuid.uuid4().hex)
         paths: dict[str, str] = {}
         kept: dict[str, pa.Table] = {}
-        for name, table in self.tables.items():
-            if table.num_rows == 0:
-                kept[name] = table
-                continue
-            path = f"{stem}-{name}.arrow"
-            with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-                out.write_table(table)
-            paths[name] = path
+        try:
+            for name, table in self.tables.items():
+                if table.num_rows == 0:
+                    kept[name] = table
+                    continue
+                path = paths[name] = f"{stem}-{name}.arrow"
+                with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                    out.write_table(table)
+        except OSError:  # full (a container's small /dev/shm) or gone: hand them over pickled
+            for path in paths.values():
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            return self
         return ChunkResult(kept, self.models, self.files, self.bytes_read, paths)
 
     def unspool(self) -> ChunkResult:
