@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -388,6 +389,28 @@ def test_tables_that_cannot_be_spooled_are_handed_over_whole(
     assert written and handed is result and handed.spooled == {}
     assert list(full.iterdir()) == []
     assert handed.unspool().tables["messages"].equals(result.tables["messages"])
+
+
+def test_spool_directories_of_killed_indexes_are_swept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    root = tmp_path / "shm"
+    stale = root / f"cctracer-{dead.pid}-x1"
+    live = root / f"cctracer-{os.getpid()}-x2"
+    other = root / "someone-else"
+    for d in (stale, live, other):
+        (d / "sub").mkdir(parents=True)
+    (root / f"cctracer-{dead.pid}-file").write_text("not a directory")
+    monkeypatch.setattr(indexer, "SHARED_MEMORY_DIR", str(root))
+    with indexer._spool_dir() as spool:
+        assert Path(spool).parent == root
+        assert Path(spool).name.startswith(f"cctracer-{os.getpid()}-")
+        assert sorted(p.name for p in root.iterdir()) == sorted(
+            [live.name, other.name, f"cctracer-{dead.pid}-file", Path(spool).name]
+        )
+    assert not Path(spool).exists()
 
 
 def test_workers_started_ahead_serve_the_first_sync_and_no_later_one(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import queue
 import shutil
 import tempfile
@@ -45,12 +46,35 @@ COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about thi
 SHARED_MEMORY_DIR = "/dev/shm"  # noqa: S108
 
 
+SPOOL_PREFIX = "cctracer-"
+
+
+def _sweep_spools(root: str) -> None:
+    """Remove spool directories of ours whose process is gone (it was killed mid-index):
+    shared memory is RAM until the machine restarts."""
+    with contextlib.suppress(OSError), os.scandir(root) as entries:
+        for entry in entries:
+            pid = entry.name[len(SPOOL_PREFIX) :].partition("-")[0]
+            if not (entry.name.startswith(SPOOL_PREFIX) and pid.isdigit()):
+                continue
+            with contextlib.suppress(OSError):
+                if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(
+                    follow_symlinks=False
+                ):
+                    continue
+                try:
+                    os.kill(int(pid), 0)
+                except ProcessLookupError:
+                    shutil.rmtree(entry.path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _spool_dir() -> Iterator[str]:
     """A private directory in shared memory for the workers' tables, removed afterwards;
     '' (tables pickled through the pool's pipe) where there is none."""
+    _sweep_spools(SHARED_MEMORY_DIR)
     try:
-        path = tempfile.mkdtemp(prefix="cctracer-", dir=SHARED_MEMORY_DIR)
+        path = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=SHARED_MEMORY_DIR)
     except OSError:
         yield ""
         return
