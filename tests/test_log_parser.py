@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tracemalloc
 from collections.abc import Callable
@@ -182,6 +183,35 @@ def image_block(size: int) -> dict[str, Any]:
         "type": "image",
         "source": {"type": "base64", "media_type": "image/png", "data": "A" * size},
     }
+
+
+def expected_lines(data: bytes, limit: int) -> list[tuple[int, bytes | None, bool]]:
+    """What iter_lines must yield, from the bytes split whole."""
+    out: list[tuple[int, bytes | None, bool]] = []
+    offset = 0
+    for line in data.splitlines(keepends=True):
+        complete = line.endswith(b"\n")
+        if len(line) > limit:
+            out.append((offset, None, True))
+        else:
+            out.append((offset, line, complete))
+        offset += len(line)
+    return out
+
+
+@pytest.mark.parametrize("tail", [b"", b"x" * 3, b"y" * 16, b"z" * 40], ids=len)
+def test_lines_around_the_read_size_and_the_limit(
+    monkeypatch: pytest.MonkeyPatch, tail: bytes
+) -> None:
+    """Lines shorter than, equal to and longer than one read (8 bytes here), up to and over
+    the limit (20 bytes here), then an unfinished last line."""
+    monkeypatch.setattr(log_parser, "READ_BLOCK", 8)
+    monkeypatch.setattr(log_parser, "MAX_LINE_BYTES", 20)
+    lengths = [0, 1, 6, 7, 8, 9, 15, 16, 17, 19, 20, 21, 30, 50, 2]
+    data = b"".join(bytes([97 + i % 26]) * n + b"\n" for i, n in enumerate(lengths)) + tail
+    got = list(log_parser.iter_lines(io.BufferedReader(io.BytesIO(data), buffer_size=8)))
+    assert got == expected_lines(data, 20)
+    assert [raw is None for _, raw, _ in got].count(True) == 4 + (len(tail) > 20)
 
 
 def test_line_over_the_32_mib_limit_is_skipped_with_bounded_memory(claude_dir: ClaudeDir) -> None:

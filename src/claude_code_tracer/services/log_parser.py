@@ -56,7 +56,9 @@ PREVIEW_CAP = 2_000  # characters kept of tool results, thinking, attachments an
 INPUT_CAP = 500  # characters of a tool input kept as JSON (full input: from the file)
 RESULT_CAP = 200  # characters of each tool result kept beside its call (full: from the file)
 RESULT_TEXT_CAP = 600  # characters of a tool-result entry's text kept (full: from the file)
-READ_BLOCK = 4 << 20
+READ_BLOCK = 4 << 20  # the most one read of a line takes; longer lines come in pieces
+FILE_BUFFER = 1 << 20
+NEWLINE = ord("\n")
 # Progress lines (§4.4) are UI state: only agent_progress ones hold a fact (the link from a
 # spawning call to its subagent, whose data opens with the relayed message). A line whose
 # first "type" key opens this exact sequence is a progress entry whose data opens with its own
@@ -137,54 +139,34 @@ class ParsedFile:
 def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, bool]]:
     """Yield (offset, line, complete) per line; line is None for one over MAX_LINE_BYTES.
 
-    Reads in blocks; a line over the limit is skipped without ever being held whole, so
-    memory stays bounded whatever the file holds.
+    Lines come from the stream's own (C) line reader, at most READ_BLOCK bytes per call; a
+    longer line is gathered piece by piece and, once over the limit, skipped without ever
+    being held whole, so memory stays bounded whatever the file holds.
     """
-    offset = 0  # file offset of the first byte not yet yielded
-    pieces: list[bytes] = []  # a line that spans blocks
-    pending = 0  # its length so far
-    skipping = False  # inside a line over the limit
-    read = stream.read
+    offset = 0  # file offset of the next line
+    readline = stream.readline
     while True:
-        block = read(READ_BLOCK)
-        if not block:
-            if skipping:
-                yield offset, None, True
-            elif pieces:
-                yield offset, b"".join(pieces), False
+        line = readline(READ_BLOCK)
+        if not line:
             return
-        start = 0
-        while True:
-            nl = block.find(b"\n", start)
-            if nl < 0:
-                tail = len(block) - start
-                if skipping:
-                    pending += tail
-                elif pending + tail > MAX_LINE_BYTES:
-                    skipping, pieces = True, []
-                    pending += tail
-                elif tail:
-                    pieces.append(block[start:])
-                    pending += tail
+        size = len(line)
+        if line[-1] == NEWLINE or size < READ_BLOCK:  # the usual case: the whole line
+            yield offset, line, line[-1] == NEWLINE
+            offset += size
+            continue
+        pieces: list[bytes] | None = [line]  # None once the line is over the limit
+        while line[-1] != NEWLINE:
+            line = readline(READ_BLOCK)
+            if not line:
                 break
-            end = nl + 1
-            if skipping or pending:
-                size = pending + end - start
-                if skipping or size > MAX_LINE_BYTES:
-                    yield offset, None, True
-                else:
-                    pieces.append(block[start:end])
-                    yield offset, b"".join(pieces), True
-                offset += size
-                pieces, pending, skipping = [], 0, False
-            else:
-                line = block[start:end]
-                if end - start > MAX_LINE_BYTES:
-                    yield offset, None, True
-                else:
-                    yield offset, line, True
-                offset += end - start
-            start = end
+            size += len(line)
+            if pieces is not None:
+                pieces.append(line)
+                if size > MAX_LINE_BYTES:
+                    pieces = None
+        complete = line[-1:] == b"\n"
+        yield offset, (None if pieces is None else b"".join(pieces)), complete or pieces is None
+        offset += size
 
 
 class _Parser:
@@ -967,18 +949,18 @@ def parse_stream(job: FileJob, stream: BinaryIO) -> ParsedFile:
     return ParsedFile(job, parser.rows, facts)
 
 
-def open_regular(path: str) -> BinaryIO:
+def open_regular(path: str, buffering: int = -1) -> BinaryIO:
     """Open a file to read, if it is a regular file: a FIFO or a device put where a
     transcript was would block its reader or never end."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise OSError(errno.EINVAL, "not a regular file", path)
-    return Path(path).open("rb")
+    return Path(path).open("rb", buffering=buffering)
 
 
 def parse_file(job: FileJob) -> ParsedFile:
     """Parse one transcript file; an unreadable file gives no rows and one bad line."""
     try:
-        with open_regular(job.path) as stream:
+        with open_regular(job.path, FILE_BUFFER) as stream:  # read through, in large reads
             return parse_stream(job, stream)
     except OSError:
         parser = _Parser(job)
