@@ -718,13 +718,15 @@ def build_report(results: Mapping[str, Any], checks: Sequence[Target]) -> Report
         "keep-alive requests per URL after 2 warm-up requests, with the index warm. API and "
         "page targets are judged with the response cache off (every answer computed afresh); "
         "the concurrency target as served (cache on), and the run with it off is shown too.",
-        f"Cold index: from process start to /health ready on an empty cache "
+        f"Cold index: from process start to ready on an empty cache, the moment the server "
+        "reports in /health (`last_sync`, polled every 100 ms once it answers) "
         f"(runs: {', '.join(f'{s:.2f}' for s in cold['runs_s'])} s); the transcripts are "
         "in the page cache for both tools. Index on disk: "
         f"{cold['index_file_mib']:,.0f} MiB.",
         f"Warm restart runs: {', '.join(f'{s:.3f}' for s in warm['runs_s'])} s. The server "
         f"answers HTTP after {fmt_seconds(warm['listening_median_s'])} (warm) and "
-        f"{fmt_seconds(cold['listening_median_s'])} (cold), then indexes.",
+        f"{fmt_seconds(cold['listening_median_s'])} (cold); indexing starts before the web "
+        "stack loads.",
         "Memory is the summed RSS of the server and its worker processes, sampled every 100 ms.",
     ]
     notes += [f"Not measured: {s}" for s in serve["skipped"]]
