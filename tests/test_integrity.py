@@ -5,6 +5,7 @@ another process is left alone."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import subprocess
 import sys
@@ -147,6 +148,25 @@ def test_an_interrupted_index_resumes_to_the_same_totals(
     assert report.parsed == total - (files if mode == "batched" else 0)
     assert again.db.get_meta("derived_clean") == "1"
     assert totals(again.db) == expected
+
+
+def test_a_bulk_load_checkpointing_along_the_way_gives_the_same_totals(
+    claude_dir: ClaudeDir, make_index: IndexFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past BULK_WAL_LIMIT of WAL a bulk load checkpoints as it goes (bounded memory)."""
+    many_sessions(claude_dir)
+    expected = totals(make_index(claude_dir.root, name="whole").db)
+    monkeypatch.setattr(batches, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(indexer, "COMMIT_BYTES", 1)
+    monkeypatch.setattr(indexer, "SINGLE_TRANSACTION_BYTES", 0)
+    monkeypatch.setattr(indexer, "BULK_WAL_LIMIT", "1KB")
+    ix = make_index(claude_dir.root, name="stepped", sync=False)
+    wal = Path(f"{ix.db.path}.wal")
+    sizes: list[int] = []
+    ix.indexer.sync(lambda status: sizes.append(wal.stat().st_size if wal.exists() else 0))
+    assert totals(ix.db) == expected
+    # the WAL was folded into the file as it grew (without the limit it only grows)
+    assert len(sizes) > 3 and any(b < a for a, b in itertools.pairwise(sizes))
 
 
 def test_stopping_the_server_mid_index_then_starting_again(

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starting workers
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
 COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about this much
+BULK_WAL_LIMIT = "384MB"  # a bulk load's WAL (~a quarter of the transcripts) before a checkpoint
 
 
 # a private directory is made inside it with mkdtemp (mode 0700, unpredictable name)
@@ -409,9 +410,11 @@ class Indexer:
                 cur.execute("ROLLBACK")
                 raise
         if not single:
-            # a bulk load: batches append to the WAL; the one checkpoint (compression, writing
-            # the file) comes after the index is ready, off the critical path (`checkpoint`)
-            cur.execute("SET checkpoint_threshold = '64GB'")
+            # a bulk load: batches append to the WAL, and their rows stay in memory until a
+            # checkpoint compresses them into the file. Up to about 1.4 GB of transcripts, the
+            # one checkpoint comes after the index is ready, off the critical path
+            # (`checkpoint`); beyond, one more per such step keeps memory bounded.
+            cur.execute(f"SET checkpoint_threshold = '{BULK_WAL_LIMIT}'")
             # one DuckDB thread: the cores are busy parsing in the worker processes
             cur.execute("SET threads = 1")
             self.checkpoint_due = True
