@@ -68,6 +68,7 @@ DEFAULT_CCU_DIR = Path("/tmp/ccu")
 APPEND_POLL_S = 0.010
 APPENDS = 5
 CLIENTS = 20
+THROUGHPUT_MIN_MB = 100  # the throughput target is judged on histories at least this big
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,6 +580,7 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
     ratio = cold["median_s"] / ccu["median_s"] if ccu else None
     n_api = sum(1 for s in stats if s.kind == "api")
     n_page = sum(1 for s in stats if s.kind == "page")
+    judged = results["history"]["bytes"] >= THROUGHPUT_MIN_MB * MB
     return [
         Target(
             "cold_vs_ccusage",
@@ -595,11 +597,13 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
         Target(
             "cold_throughput",
             "Cold index throughput",
-            cold["throughput_mb_s"],
+            # judged on a real history: on a few MB, starting the process is all there is
+            cold["throughput_mb_s"] if judged else None,
             150.0,
             " MB/s",
             higher_is_better=True,
-            shown=f"{cold['throughput_mb_s']:.0f} MB/s ({fmt_seconds(cold['median_s'])})",
+            shown=f"{cold['throughput_mb_s']:.0f} MB/s ({fmt_seconds(cold['median_s'])})"
+            + ("" if judged else f", not judged under {THROUGHPUT_MIN_MB} MB"),
         ),
         Target(
             "warm_ready",
