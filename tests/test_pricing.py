@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from claude_code_tracer.services import aggregates, queries
 from claude_code_tracer.services.metrics import (
     PriceBook,
     PriceTable,
@@ -402,3 +404,18 @@ def test_refresh_from_a_real_local_http_server(tmp_path: Path, price_server: str
     assert missing.refresh() is False
     assert missing.last_error is not None and "404" in missing.last_error
     assert missing.table.source == "snapshot"
+
+
+def test_every_cost_total_is_a_decimal_sum() -> None:
+    """A float sum depends on the order of its terms (parallel loads and scans do not fix it):
+    every cost total in the SQL sums decimals, so a history gives the same dollars to the last
+    digit however it was read."""
+    assert (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)  # why
+    checked = 0
+    for module in (queries, aggregates):
+        for name, sql in vars(module).items():
+            if isinstance(sql, str) and re.search(r"sum\(\(?(\w+\.)?cost", sql):
+                checked += 1
+                assert not re.search(r"sum\((\w+\.)?cost\)", sql), f"{module.__name__}.{name}"
+                assert "cost::DECIMAL(38, 18)" in sql, f"{module.__name__}.{name}"
+    assert checked >= 10

@@ -5,6 +5,10 @@
 * tool calls paired with their results (duration, error);
 * the per-agent, per-session and per-project roll-ups the API reads.
 
+Costs are summed as decimals (`sum(cost::DECIMAL(38, 18))`): a sum of floats depends on the
+order of its terms, which parallel loads and scans do not fix, and the same history must give
+the same dollars to the last digit however it was read.
+
 The scope of a refresh is held in temp tables `_scope_sessions(project_hash, session_id)`,
 `_scope_keys(usage_key)` and `_scope_projects(project_hash)`.
 """
@@ -150,7 +154,7 @@ INSERT INTO usage_buckets
 SELECT u.project_hash, u.session_id, u.agent_id <> '' AS is_agent,
     time_bucket(INTERVAL '15 minutes', u.ts) AS bucket, u.model, bool_and(u.priced),
     sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost), count(*)
+    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE, count(*)
 FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
 WHERE u.counted
 GROUP BY ALL
@@ -209,7 +213,7 @@ u AS (
     SELECT u.project_hash, u.session_id, u.agent_id,
         sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
         sum(u.cache_creation_tokens) AS cache_creation_tokens,
-        sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost) AS cost,
+        sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost,
         list(DISTINCT u.model ORDER BY u.model) FILTER (WHERE u.model IS NOT NULL) AS models
     FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
     WHERE u.counted AND u.agent_id <> ''
@@ -323,12 +327,13 @@ summ AS (
 u AS (
     SELECT u.project_hash, u.session_id,
         sum(input_tokens) AS i, sum(output_tokens) AS o,
-        sum(cache_creation_tokens) AS cc, sum(cache_read_tokens) AS cr, sum(cost) AS cost,
+        sum(cache_creation_tokens) AS cc, sum(cache_read_tokens) AS cr,
+        sum(cost::DECIMAL(38, 18))::DOUBLE AS cost,
         coalesce(sum(input_tokens) FILTER (WHERE agent_id <> ''), 0) AS si,
         coalesce(sum(output_tokens) FILTER (WHERE agent_id <> ''), 0) AS so,
         coalesce(sum(cache_creation_tokens) FILTER (WHERE agent_id <> ''), 0) AS scc,
         coalesce(sum(cache_read_tokens) FILTER (WHERE agent_id <> ''), 0) AS scr,
-        coalesce(sum(cost) FILTER (WHERE agent_id <> ''), 0) AS scost
+        coalesce((sum(cost::DECIMAL(38, 18)) FILTER (WHERE agent_id <> ''))::DOUBLE, 0) AS scost
     FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
     WHERE u.counted GROUP BY ALL
 ),
@@ -412,7 +417,7 @@ SELECT s.project_hash,
     arg_min(s.cwd, s.start_time) FILTER (WHERE s.cwd IS NOT NULL),
     count(*), sum(s.message_count), sum(s.tool_calls), sum(s.errors),
     sum(s.input_tokens), sum(s.output_tokens), sum(s.cache_creation_tokens),
-    sum(s.cache_read_tokens), sum(s.total_tokens), sum(s.cost),
+    sum(s.cache_read_tokens), sum(s.total_tokens), sum(s.cost::DECIMAL(38, 18))::DOUBLE,
     min(s.start_time), max(s.end_time), coalesce(any_value(mu.models), [])
 FROM s LEFT JOIN mu USING (project_hash)
 GROUP BY s.project_hash

@@ -1,5 +1,7 @@
 """The SQL the API and the pages run, as named constants. Values are always bound parameters;
 the only text ever formatted into a statement is an ORDER BY taken from the allow-lists below.
+Costs are summed as decimals, so that a total never depends on the order rows are read in
+(see `aggregates`).
 """
 
 from __future__ import annotations
@@ -72,14 +74,14 @@ WITH u AS (
     SELECT project_hash,
         sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
         sum(cache_creation_tokens) AS cache_creation_tokens,
-        sum(cache_read_tokens) AS cache_read_tokens, sum(cost) AS cost,
+        sum(cache_read_tokens) AS cache_read_tokens, sum(cost::DECIMAL(38, 18))::DOUBLE AS cost,
         list(model ORDER BY model_tokens DESC, model) FILTER (WHERE model IS NOT NULL)
             AS models
     FROM (
         SELECT project_hash, model, sum(input_tokens) AS input_tokens,
             sum(output_tokens) AS output_tokens,
             sum(cache_creation_tokens) AS cache_creation_tokens,
-            sum(cache_read_tokens) AS cache_read_tokens, sum(cost) AS cost,
+            sum(cache_read_tokens) AS cache_read_tokens, sum(cost::DECIMAL(38, 18))::DOUBLE AS cost,
             sum(input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens)
                 AS model_tokens
         FROM usage WHERE counted AND ts >= ? AND ts < ?
@@ -167,7 +169,7 @@ SCOPE_WHERE = """
 MODEL_USAGE = f"""
 SELECT u.model, bool_and(u.priced),
     sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost), count(*)
+    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE, count(*)
 FROM usage u
 WHERE u.counted AND u.model IS NOT NULL
   AND {SCOPE_WHERE.replace("x.", "u.")}
@@ -187,7 +189,7 @@ BUCKET_WHERE = """
 MODEL_USAGE_BUCKETS = f"""
 SELECT b.model, bool_and(b.priced),
     sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
-    sum(b.cache_read_tokens), sum(b.cost), sum(b.responses)
+    sum(b.cache_read_tokens), sum(b.cost::DECIMAL(38, 18))::DOUBLE, sum(b.responses)
 FROM usage_buckets b
 WHERE b.model IS NOT NULL AND {BUCKET_WHERE}
 GROUP BY b.model
@@ -198,7 +200,7 @@ ORDER BY sum(b.input_tokens + b.output_tokens + b.cache_creation_tokens
 SUBAGENT_USAGE_BUCKETS = f"""
 SELECT coalesce(sum(b.input_tokens), 0), coalesce(sum(b.output_tokens), 0),
     coalesce(sum(b.cache_creation_tokens), 0), coalesce(sum(b.cache_read_tokens), 0),
-    coalesce(sum(b.cost), 0.0)
+    coalesce(sum(b.cost::DECIMAL(38, 18))::DOUBLE, 0.0)
 FROM usage_buckets b
 WHERE b.is_agent AND {BUCKET_WHERE}
 """
@@ -245,7 +247,7 @@ GROUP BY kind ORDER BY kind
 # Hour-of-week activity in a time zone (placeholders: tz, BUCKET_WHERE, tz, BUCKET_WHERE).
 ACTIVITY = f"""
 SELECT isodow(local) - 1 AS weekday, hour(local) AS hour,
-    sum(messages)::BIGINT AS messages, sum(cost) AS cost
+    sum(messages)::BIGINT AS messages, sum(cost::DECIMAL(38, 18))::DOUBLE AS cost
 FROM (
     SELECT timezone(?, timezone('UTC', b.bucket)) AS local, b.messages, 0.0 AS cost
     FROM activity_buckets b WHERE {BUCKET_WHERE}
@@ -448,7 +450,7 @@ ORDER BY ts NULLS LAST
 DAILY_USAGE = f"""
 SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day, b.model,
     sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
-    sum(b.cache_read_tokens), sum(b.cost)
+    sum(b.cache_read_tokens), sum(b.cost::DECIMAL(38, 18))::DOUBLE
 FROM usage_buckets b
 WHERE b.bucket IS NOT NULL AND {BUCKET_WHERE}
 GROUP BY ALL ORDER BY day, b.model
@@ -469,10 +471,11 @@ GROUP BY ALL ORDER BY day
 MODELS_IN_USE = """
 SELECT u.model, p.price_key, p.input IS NOT NULL,
     sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost), count(DISTINCT u.project_hash || '/' || u.session_id)
+    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE,
+    count(DISTINCT u.project_hash || '/' || u.session_id)
 FROM usage u LEFT JOIN model_prices p ON p.model = u.model
 WHERE u.counted AND u.model IS NOT NULL
-GROUP BY ALL ORDER BY sum(u.cost) DESC, u.model
+GROUP BY ALL ORDER BY sum(u.cost::DECIMAL(38, 18))::DOUBLE DESC, u.model
 """
 
 INDEX_COUNTS = """
@@ -500,7 +503,7 @@ SELECT coalesce(a.agent_type, a.kind) AS agent_type, a.kind, count(*) AS n,
     count(DISTINCT a.session_id), coalesce(sum(a.errors), 0), coalesce(sum(a.tool_calls), 0),
     coalesce(sum(a.input_tokens), 0), coalesce(sum(a.output_tokens), 0),
     coalesce(sum(a.cache_creation_tokens), 0), coalesce(sum(a.cache_read_tokens), 0),
-    coalesce(sum(a.cost), 0.0) AS cost, avg(a.duration_seconds)
+    coalesce(sum(a.cost::DECIMAL(38, 18))::DOUBLE, 0.0) AS cost, avg(a.duration_seconds)
 FROM agents a
 WHERE a.project_hash = ?
   AND (?::TIMESTAMP IS NULL OR a.end_time >= ?) AND (?::TIMESTAMP IS NULL OR a.start_time < ?)
