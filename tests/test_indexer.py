@@ -339,7 +339,7 @@ def test_worker_processes_give_the_same_index_as_one_process(
     spool = tmp_path / "shm"
     if shared_memory:
         spool.mkdir()
-    monkeypatch.setattr(indexer, "SHARED_MEMORY_DIR", str(spool))
+    monkeypatch.setattr(workers, "SHARED_MEMORY_DIR", str(spool))
     monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(batches, "CHUNK_FILES", 2)
     handed: list[int] = []  # files spooled per result, as the main process receives them
@@ -403,8 +403,8 @@ def test_spool_directories_of_killed_indexes_are_swept(
     for d in (stale, live, other):
         (d / "sub").mkdir(parents=True)
     (root / f"cctracer-{dead.pid}-file").write_text("not a directory")
-    monkeypatch.setattr(indexer, "SHARED_MEMORY_DIR", str(root))
-    with indexer._spool_dir() as spool:
+    monkeypatch.setattr(workers, "SHARED_MEMORY_DIR", str(root))
+    with workers.spool_dir() as spool:
         assert Path(spool).parent == root
         assert Path(spool).name.startswith(f"cctracer-{os.getpid()}-")
         assert sorted(p.name for p in root.iterdir()) == sorted(

@@ -9,12 +9,8 @@ and ends with the same totals.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import queue
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +29,7 @@ from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, Disc
 from claude_code_tracer.services.database import discover as discover_files
 from claude_code_tracer.services.log_parser import FileJob
 from claude_code_tracer.services.metrics import COST_SQL, PriceBook
-from claude_code_tracer.services.workers import spawn_pool, worker_count
+from claude_code_tracer.services.workers import spawn_pool, spool_dir, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -41,48 +37,6 @@ POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, parsing in-process beats starti
 SINGLE_TRANSACTION_BYTES = 64 * 1024 * 1024
 COMMIT_BYTES = 128 * 1024 * 1024  # a cold index commits in batches of about this much
 BULK_WAL_LIMIT = "384MB"  # a bulk load's WAL (~a quarter of the transcripts) before a checkpoint
-
-
-# a private directory is made inside it with mkdtemp (mode 0700, unpredictable name)
-SHARED_MEMORY_DIR = "/dev/shm"  # noqa: S108
-
-
-SPOOL_PREFIX = "cctracer-"
-
-
-def _sweep_spools(root: str) -> None:
-    """Remove spool directories of ours whose process is gone (it was killed mid-index):
-    shared memory is RAM until the machine restarts."""
-    with contextlib.suppress(OSError), os.scandir(root) as entries:
-        for entry in entries:
-            pid = entry.name[len(SPOOL_PREFIX) :].partition("-")[0]
-            if not (entry.name.startswith(SPOOL_PREFIX) and pid.isdigit()):
-                continue
-            with contextlib.suppress(OSError):
-                if entry.stat(follow_symlinks=False).st_uid != os.getuid() or not entry.is_dir(
-                    follow_symlinks=False
-                ):
-                    continue
-                try:
-                    os.kill(int(pid), 0)
-                except ProcessLookupError:
-                    shutil.rmtree(entry.path, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _spool_dir() -> Iterator[str]:
-    """A private directory in shared memory for the workers' tables, removed afterwards;
-    '' (tables pickled through the pool's pipe) where there is none."""
-    _sweep_spools(SHARED_MEMORY_DIR)
-    try:
-        path = tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=SHARED_MEMORY_DIR)
-    except OSError:
-        yield ""
-        return
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 class Cancelled(Exception):
@@ -369,7 +323,7 @@ class Indexer:
             return
         workers = min(self.workers, len(chunks))
         started, self.pool = self.pool, None
-        with _spool_dir() as spool, started or spawn_pool(workers) as pool:
+        with spool_dir() as spool, started or spawn_pool(workers) as pool:
             pending: set[Future[ChunkResult]] = set()
             queue = list(reversed(chunks))
             limit = workers + 1  # bounded in-flight work keeps memory bounded
