@@ -24,7 +24,8 @@ from schemathesis.checks import (  # type: ignore[attr-defined]
     status_code_conformance,
 )
 
-from claude_code_tracer.services.log_parser import FileJob, parse_stream
+from claude_code_tracer.transcript.parser import parse_stream
+from claude_code_tracer.transcript.state import FileJob
 from claude_code_tracer.transcripts import ClaudeDir
 from safety import HOST, Ids, indexed_app, small_history
 
@@ -328,7 +329,7 @@ def line_of(entry: dict[str, Any]) -> bytes:
 
 
 def parsed_tokens(rows: list[list[Any]], names: tuple[str, ...]) -> tuple[int, ...]:
-    from claude_code_tracer.models.entries import USAGE as SPEC
+    from claude_code_tracer.transcript.rows import USAGE as SPEC
 
     index = [SPEC.names.index(n) for n in names]
     return tuple(sum(r[i] for r in rows) for i in index)

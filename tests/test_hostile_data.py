@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.services import batches, log_parser
-from claude_code_tracer.services.log_parser import FileJob, ParsedFile
+from claude_code_tracer.services import batches
+from claude_code_tracer.transcript import lines as reader
+from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import ClaudeDir, Session, Usage
 from conftest import IndexFactory
 from safety import HTML, SHOP, T0, Crawl, indexed_app, raw_request, totals
 
-HUGE_LINE = 50 * 1024 * 1024  # over log_parser.MAX_LINE_BYTES
+HUGE_LINE = 50 * 1024 * 1024  # over reader.MAX_LINE_BYTES
 N_MAIN = [
     Usage(input=10, output=100, cache_5m=1000, cache_read=5000),
     Usage(input=20, output=200, cache_1h=2000, cache_read=6000),
@@ -287,7 +288,8 @@ def test_worker_processes_index_it_the_same(
 
 MEMORY_PROBE = """
 import gc, resource, sys
-from claude_code_tracer.services.log_parser import FileJob, parse_file
+from claude_code_tracer.transcript.parser import parse_file
+from claude_code_tracer.transcript.state import FileJob
 gc.collect()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 parsed = parse_file(FileJob(1, sys.argv[1], "p", "s", ""))
@@ -297,7 +299,7 @@ print(after - before, parsed.facts.lines, parsed.facts.bad_reasons)
 
 
 def test_a_line_over_the_limit_is_skipped_without_being_held(hostile: Hostile) -> None:
-    assert log_parser.MAX_LINE_BYTES < HUGE_LINE
+    assert reader.MAX_LINE_BYTES < HUGE_LINE
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_PROBE, str(hostile.huge)],
         capture_output=True,
@@ -309,7 +311,7 @@ def test_a_line_over_the_limit_is_skipped_without_being_held(hostile: Hostile) -
     assert (lines, reasons) == (3, "{'too_long': 1}")
     # the reader gives up on a line once it passes the limit: the peak is about the limit
     # plus one read block, well under the line itself
-    assert grown_kib * 1024 < log_parser.MAX_LINE_BYTES + 2 * log_parser.READ_BLOCK
+    assert grown_kib * 1024 < reader.MAX_LINE_BYTES + 2 * reader.READ_BLOCK
     assert grown_kib * 1024 < 0.8 * HUGE_LINE
 
 

@@ -13,9 +13,10 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from claude_code_tracer.services import batches, indexer, log_parser, workers
+from claude_code_tracer.services import batches, indexer, workers
 from claude_code_tracer.services.database import SCHEMA_VERSION, Database, discover
-from claude_code_tracer.services.log_parser import FileJob, ParsedFile
+from claude_code_tracer.transcript import parser
+from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (
     ClaudeDir,
     Session,
@@ -215,13 +216,13 @@ class ParseSpy:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        real = log_parser.parse_stream
+        real = parser.parse_stream
 
         def spy(job: FileJob, stream: BinaryIO) -> ParsedFile:
             self.paths.append(job.path)
             return real(job, stream)
 
-        monkeypatch.setattr(log_parser, "parse_stream", spy)
+        monkeypatch.setattr(parser, "parse_stream", spy)
 
     def take(self) -> list[str]:
         out, self.paths = sorted(self.paths), []
@@ -367,7 +368,7 @@ def test_tables_that_cannot_be_spooled_are_handed_over_whole(
     worker's tables travel pickled instead, and no partial file stays behind."""
     s = history(claude_dir)["a"]
     src = batches.Source(str(s.path), str(claude_dir.root), "p", "", "session", 1, 1)
-    job = log_parser.FileJob(1, str(s.path), "p", s.session_id, "")
+    job = FileJob(1, str(s.path), "p", s.session_id, "")
     result = batches.parse_chunk([(job, src)])
     assert result.tables["messages"].num_rows > 5
 

@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.models.entries import FACT_TABLES
-from claude_code_tracer.services import log_parser
-from claude_code_tracer.services.log_parser import FileJob, ParsedFile, parse_file
 from claude_code_tracer.services.messages import Messages
+from claude_code_tracer.transcript import lines as reader
+from claude_code_tracer.transcript import state
+from claude_code_tracer.transcript.parser import parse_file
+from claude_code_tracer.transcript.rows import FACT_TABLES
+from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (
     ClaudeDir,
     Session,
@@ -173,7 +175,7 @@ def test_lines_over_1_mb_are_read(claude_dir: ClaudeDir) -> None:
     assert prompt["text"] == "what is in this screenshot?\n[image]"
     (result,) = rows(parsed, "tool_results")
     assert result["content_len"] == 1_200_001
-    assert 0 < len(result["content"]) <= log_parser.PREVIEW_CAP  # a preview, the rest on disk
+    assert 0 < len(result["content"]) <= state.PREVIEW_CAP  # a preview, the rest on disk
     assert output.startswith(result["content"])
     assert tokens(parsed) == (3, 20, 100, 1000)
 
@@ -205,11 +207,11 @@ def test_lines_around_the_read_size_and_the_limit(
 ) -> None:
     """Lines shorter than, equal to and longer than one read (8 bytes here), up to and over
     the limit (20 bytes here), then an unfinished last line."""
-    monkeypatch.setattr(log_parser, "READ_BLOCK", 8)
-    monkeypatch.setattr(log_parser, "MAX_LINE_BYTES", 20)
+    monkeypatch.setattr(reader, "READ_BLOCK", 8)
+    monkeypatch.setattr(reader, "MAX_LINE_BYTES", 20)
     lengths = [0, 1, 6, 7, 8, 9, 15, 16, 17, 19, 20, 21, 30, 50, 2]
     data = b"".join(bytes([97 + i % 26]) * n + b"\n" for i, n in enumerate(lengths)) + tail
-    got = list(log_parser.iter_lines(io.BufferedReader(io.BytesIO(data), buffer_size=8)))
+    got = list(reader.iter_lines(io.BufferedReader(io.BytesIO(data), buffer_size=8)))
     assert got == expected_lines(data, 20)
     assert [raw is None for _, raw, _ in got].count(True) == 4 + (len(tail) > 20)
 
@@ -232,7 +234,7 @@ def test_line_over_the_32_mib_limit_is_skipped_with_bounded_memory(claude_dir: C
     assert tokens(parsed) == (3, 20, 100, 1000)
     assert parsed.facts.parsed_bytes == s.path.stat().st_size
     # the reader holds at most about two limit-sized buffers, never the whole 96 MiB line
-    assert peak < 2 * log_parser.MAX_LINE_BYTES + 8 * 1024 * 1024 < huge
+    assert peak < 2 * reader.MAX_LINE_BYTES + 8 * 1024 * 1024 < huge
 
 
 # 5. streamed responses -----------------------------------------------------------------------

@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from claude_code_tracer.transcript.kinds import SYNTHETIC_MODEL
+
 JSONDict = dict[str, Any]
 
 DEFAULT_VERSION = "2.1.39"
 DEFAULT_MODEL = "claude-opus-4-6"
-SYNTHETIC_MODEL = "<synthetic>"
 MAX_FOLDER = 200
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]")

@@ -31,14 +31,13 @@ from claude_code_tracer.render import (
     plain,
     text_diff,
 )
-from claude_code_tracer.services.content import block_text
+from claude_code_tracer.transcript.content import block_text
+from claude_code_tracer.transcript.kinds import EDIT_TOOLS, SPAWN_TOOLS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DIFF_ROWS = 400  # diff rows shown before "show all"
 OUTPUT_LINES = 60  # output lines shown before "show all"
 OUTPUT_CHARS = 8_000
-EDIT_TOOLS = ("Edit", "MultiEdit", "Write", "NotebookEdit")
-SPAWN_TOOLS = ("Task", "Agent")
 
 # ---------------------------------------------------------------------------------------------
 # charts

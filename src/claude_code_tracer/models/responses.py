@@ -7,6 +7,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from claude_code_tracer.transcript.kinds import (
+    AGENT_KINDS,
+    ENTRY_TYPES,
+    ERROR_CATEGORIES,
+    KINDS,
+    ChangeType,
+    CommandSource,
+    SessionStatus,
+    spelled,
+)
+
 
 def _utc(value: datetime) -> datetime:
     """Index timestamps are naive UTC; the API always says so."""
@@ -14,7 +25,6 @@ def _utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-SessionStatus = Literal["running", "idle", "ended"]
 
 
 class Model(BaseModel):
@@ -258,10 +268,8 @@ class MessageSummary(Model):
     index: int = Field(description="position in the list's stable order, from 0")
     uuid: str
     parent_uuid: str | None
-    entry_type: str = Field(description="user, assistant, system or attachment")
-    kind: str = Field(
-        description="prompt, assistant, tool_result, command, subagent, system or error"
-    )
+    entry_type: str = Field(description=spelled(ENTRY_TYPES))
+    kind: str = Field(description=spelled(KINDS))
     subtype: str | None
     timestamp: UtcDatetime | None
     agent_id: str | None
@@ -335,7 +343,7 @@ class SubagentSummary(Model):
     agent_id: str
     session_id: str
     project_hash: str
-    kind: str = Field(description="task, compact, inline, warmup or workflow")
+    kind: str = Field(description=spelled(AGENT_KINDS))
     agent_type: str | None
     description: str | None
     spawn_tool_use_id: str | None
@@ -392,7 +400,7 @@ class SkillList(Model):
 
 class CodeChange(Model):
     file_path: str
-    change_type: Literal["create", "modify"]
+    change_type: ChangeType
     tool_name: str
     lines_added: int
     lines_removed: int
@@ -419,7 +427,7 @@ class CodeChangeList(Model):
 
 
 class ErrorEntry(Model):
-    category: str = Field(description="tool_error, rejected, interrupt, api_retry or api_error")
+    category: str = Field(description=spelled(ERROR_CATEGORIES))
     message: str
     timestamp: UtcDatetime | None
     tool_name: str | None
@@ -438,7 +446,7 @@ class ErrorList(Model):
 class CommandEntry(Model):
     name: str
     args: str
-    source: Literal["prompt", "local", "bash"]
+    source: CommandSource
     timestamp: UtcDatetime | None
     message_uuid: str
     agent_id: str | None
@@ -546,7 +554,7 @@ class PricingInfo(Model):
 
 class SubagentTypeStat(Model):
     agent_type: str = Field(description="the subagent type, or the kind for unnamed ones")
-    kind: str = Field(description="task, compact, inline, warmup or workflow")
+    kind: str = Field(description=spelled(AGENT_KINDS))
     count: int
     sessions: int
     errors: int

@@ -12,6 +12,7 @@ from claude_code_tracer.config import known_timezone
 from claude_code_tracer.services.messages import MessageFilter
 from claude_code_tracer.services.runtime import Runtime
 from claude_code_tracer.services.store import Store, TimeRange
+from claude_code_tracer.transcript.kinds import Kind
 
 MAX_PER_PAGE = 500
 TEXT_PARAM_MAX = 200
@@ -51,9 +52,6 @@ TzParam = Annotated[
 Page = Annotated[int, Query(ge=1, le=1_000_000, description="page number, from 1")]
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="items per page")]
 Order = Literal["asc", "desc"]
-MessageKind = Literal[
-    "prompt", "assistant", "tool_result", "command", "subagent", "system", "error"
-]
 
 
 def resolve_tz(runtime: Runtime, tz: str | None) -> str:
@@ -81,7 +79,7 @@ RangeDep = Annotated[TimeRange, Depends(get_range)]
 
 
 def get_message_filter(
-    type: Annotated[MessageKind | None, Query(description="message kind")] = None,
+    type: Annotated[Kind | None, Query(description="message kind")] = None,
     tool: Annotated[str | None, Query(max_length=TEXT_PARAM_MAX, description="tool name")] = None,
     errors_only: Annotated[bool, Query(description="only entries with an error")] = False,
     model: Annotated[str | None, Query(max_length=TEXT_PARAM_MAX)] = None,

@@ -23,14 +23,15 @@ from fastapi.templating import Jinja2Templates
 
 from claude_code_tracer import __version__, render, views
 from claude_code_tracer.config import Settings, known_timezone
-from claude_code_tracer.models.entries import MAIN_THREAD
 from claude_code_tracer.models.responses import ApiInfo, MessageDetail
 from claude_code_tracer.routers.deps import RuntimeDep, StoreDep
 from claude_code_tracer.routers.system import api_info
 from claude_code_tracer.services import queries as q
-from claude_code_tracer.services.content import strip_tags
 from claude_code_tracer.services.messages import MessageFilter, Messages
 from claude_code_tracer.services.store import NotFound, Store, TimeRange
+from claude_code_tracer.transcript.content import strip_tags
+from claude_code_tracer.transcript.kinds import ERROR_CATEGORIES, KIND_LABELS
+from claude_code_tracer.transcript.rows import MAIN_THREAD
 
 router = APIRouter()
 
@@ -44,15 +45,6 @@ TEXT_MAX = 200
 TZ_COOKIE = "cct_tz"
 PROJECT_SORT_DEFAULT = "cost"
 SESSION_SORT_DEFAULT = "start"
-KIND_LABELS = {
-    "prompt": "Prompts",
-    "assistant": "Assistant",
-    "tool_result": "Tool results",
-    "command": "Commands",
-    "subagent": "Subagent spawns",
-    "system": "System",
-    "error": "Errors & interrupts",
-}
 TABS = (
     ("timeline", "Timeline"),
     ("tools", "Tools"),
@@ -64,7 +56,6 @@ TABS = (
 )
 TAB_KEYS = tuple(k for k, _ in TABS)
 KEPT_PARAMS = ("q", "sort", "order", "tab", "type", "tool", "errors", "category")
-ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_error")
 JSON_PATHS = ("/api", "/health", "/openapi.json", "/docs", "/static")
 PAGE_PATHS = ("/projects/", "/sessions/", "/subagents/", "/pricing")
 NOT_FOUND_HELP = {

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from claude_code_tracer.models.entries import MAIN_THREAD
 from claude_code_tracer.models.responses import (
     CodeChangeList,
     CommandList,
@@ -22,10 +21,10 @@ from claude_code_tracer.models.responses import (
 )
 from claude_code_tracer.routers.deps import MessageFilterDep, Page, PerPage, StoreDep
 from claude_code_tracer.services.messages import Messages
+from claude_code_tracer.transcript.kinds import ErrorCategory
+from claude_code_tracer.transcript.rows import MAIN_THREAD
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
-
-ErrorCategory = Literal["tool_error", "rejected", "interrupt", "api_retry", "api_error"]
 
 
 def main_thread(store: StoreDep, path_hash: str, session_id: str) -> Messages:

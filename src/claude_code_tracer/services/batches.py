@@ -17,8 +17,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from claude_code_tracer.models.entries import FACT_TABLES, FILES, USAGE, TableSpec
-from claude_code_tracer.services.log_parser import FileFacts, FileJob, parse_file
+from claude_code_tracer.transcript.kinds import FileKind
+from claude_code_tracer.transcript.parser import parse_file
+from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, USAGE, TableSpec
+from claude_code_tracer.transcript.state import FileFacts, FileJob
 
 CHUNK_BYTES = 24 * 1024 * 1024  # one worker task reads about this much
 CHUNK_FILES = 200
@@ -58,7 +60,7 @@ class Source:
     root: str
     project_hash: str
     agent_id: str
-    kind: str
+    kind: FileKind
     size: int
     mtime_ns: int
 

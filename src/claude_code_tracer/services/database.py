@@ -18,7 +18,8 @@ from pathlib import Path
 
 import duckdb
 
-from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
+from claude_code_tracer.transcript.kinds import FileKind
+from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +359,7 @@ class DiscoveredFile:
     project_hash: str
     session_id: str  # '' for legacy flat agents (their lines name the parent)
     agent_id: str  # '' for main session files
-    kind: str  # session, subagent, legacy_agent
+    kind: FileKind
     size: int
     mtime_ns: int
     meta_path: str = ""

@@ -21,15 +21,15 @@ from typing import Any
 
 import duckdb
 
-from claude_code_tracer.models.entries import FACT_TABLES, FILES, TableSpec
 from claude_code_tracer.models.responses import BadFile
 from claude_code_tracer.services import aggregates
 from claude_code_tracer.services.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
 from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, DiscoveredFile
 from claude_code_tracer.services.database import discover as discover_files
-from claude_code_tracer.services.log_parser import FileJob
 from claude_code_tracer.services.metrics import COST_SQL, PriceBook
 from claude_code_tracer.services.workers import spawn_pool, spool_dir, worker_count
+from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
+from claude_code_tracer.transcript.state import FileJob
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, BinaryIO
+from typing import Any
 
 import duckdb
 import orjson
 
-from claude_code_tracer.models.entries import MAIN_THREAD
 from claude_code_tracer.models.responses import (
     FilterOptions,
     MessageDetail,
@@ -25,9 +24,11 @@ from claude_code_tracer.models.responses import (
     ToolCallDetail,
 )
 from claude_code_tracer.services import queries as q
-from claude_code_tracer.services.content import block_text
-from claude_code_tracer.services.log_parser import PREVIEW_CAP, open_regular
 from claude_code_tracer.services.store import NotFound, tokens
+from claude_code_tracer.transcript.content import block_text, entry_text
+from claude_code_tracer.transcript.lines import open_regular, read_from, read_lines
+from claude_code_tracer.transcript.rows import MAIN_THREAD
+from claude_code_tracer.transcript.state import PREVIEW_CAP
 
 LIST_TEXT_CAP = 4_000  # characters of text per message in lists
 RESULT_CAP = 256 * 1024  # characters of a tool result in a full entry
@@ -67,27 +68,6 @@ class MessageFilter:
 
 
 NO_FILTER = MessageFilter()
-
-
-def entry_text(lines: list[dict[str, Any]]) -> str:
-    """Everything searchable in an entry's lines: text, thinking and tool result content."""
-    parts: list[str] = []
-    for obj in lines:
-        message = obj.get("message")
-        content = message.get("content") if isinstance(message, dict) else obj.get("content")
-        if isinstance(content, list):
-            for block in content:
-                if not isinstance(block, dict):
-                    parts.append(block_text([block]))
-                elif block.get("type") == "tool_result":
-                    parts.append(block_text(block.get("content")))
-                elif block.get("type") == "thinking":
-                    parts.append(str(block.get("thinking") or ""))
-                else:
-                    parts.append(block_text([block]))
-        else:
-            parts.append(block_text(content))
-    return "\n".join(parts)
 
 
 def _summary(r: Sequence[Any], calls: list[ToolCallBrief], cap: int) -> dict[str, Any]:
@@ -342,36 +322,6 @@ def envelope(lines: list[dict[str, Any]] | None, key: str) -> str | None:
     """A field of the entry's first line (cwd, git branch, version), when it has one."""
     value = lines[0].get(key) if lines else None
     return value if isinstance(value, str) else None
-
-
-def read_lines(
-    path: str, offsets: Sequence[int], lengths: Sequence[int], uuids: Sequence[str]
-) -> list[dict[str, Any]] | None:
-    """The transcript lines of one message, or None if the file changed under the index."""
-    try:
-        with open_regular(path) as stream:
-            return read_from(stream, offsets, lengths, uuids)
-    except OSError:
-        return None
-
-
-def read_from(
-    stream: BinaryIO, offsets: Sequence[int], lengths: Sequence[int], uuids: Sequence[str]
-) -> list[dict[str, Any]] | None:
-    """`read_lines` from an open transcript."""
-    out: list[dict[str, Any]] = []
-    try:
-        for offset, length in zip(offsets, lengths, strict=False):
-            stream.seek(offset)
-            obj = orjson.loads(stream.read(length))
-            if not isinstance(obj, dict):
-                return None
-            out.append(obj)
-    except (OSError, orjson.JSONDecodeError, ValueError):
-        return None
-    if out and uuids and isinstance(out[0].get("uuid"), str) and out[0]["uuid"] != uuids[0]:
-        return None
-    return out
 
 
 def sanitize(value: Any, depth: int = 0) -> Any:

@@ -29,6 +29,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claude_code_tracer.transcript.kinds import SYNTHETIC_MODEL
+
 if TYPE_CHECKING:  # httpx is imported when prices are fetched, not at start-up
     import httpx
 
@@ -224,7 +226,7 @@ class PriceTable:
     fetched_at: str  # ISO-8601
 
     def resolve(self, model: str) -> ModelPrice | None:
-        if not model or model == "<synthetic>":
+        if not model or model == SYNTHETIC_MODEL:
             return None
         for key in candidate_keys(model):
             entry = self.entries.get(key)

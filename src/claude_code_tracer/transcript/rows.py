@@ -1,8 +1,9 @@
-"""What a transcript line becomes: the normalized row shapes shared by parser and database.
+"""What a transcript line becomes: the normalized row shapes shared by parser and index.
 
-The parser (`services.log_parser`) fills these tables row by row; the database
-(`services.database`) creates them from the same specs, so the two can never drift apart.
-Plain dataclasses: the parser's worker processes import this module and nothing heavier.
+The parser (`transcript.parser`) fills these tables row by row; the index (`index.schema`)
+creates them from the same specs, so the two can never drift apart. Plain dataclasses: the
+parser's worker processes import this module and nothing heavier. The values of the kind-like
+columns are the enumerations of `transcript.kinds`.
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ MESSAGES = _spec(
     ("uuid", "VARCHAR"),
     ("uuids", "VARCHAR[]"),
     ("parent_uuid", "VARCHAR"),
-    ("entry_type", "VARCHAR"),  # user, assistant, system, attachment
+    ("entry_type", "VARCHAR"),  # kinds.EntryType
     ("subtype", "VARCHAR"),
-    ("kind", "VARCHAR"),  # prompt, assistant, tool_result, command, subagent, system, error
+    ("kind", "VARCHAR"),  # kinds.Kind
     ("ts", "TIMESTAMP"),
     ("ts_end", "TIMESTAMP"),
     ("is_sidechain", "BOOLEAN"),
@@ -62,7 +63,7 @@ MESSAGES = _spec(
     ("thinking", "VARCHAR"),
     ("tool_names", "VARCHAR[]"),
     ("has_error", "BOOLEAN"),
-    ("error_category", "VARCHAR"),
+    ("error_category", "VARCHAR"),  # kinds.ErrorCategory
     ("prompt_hash", "VARCHAR"),
     ("usage_key", "VARCHAR"),
     ("seq", "INTEGER"),  # position in its stream's file order (the refresh fixes the rare rest)
@@ -114,7 +115,7 @@ TOOL_RESULTS = _spec(
     ("tool_use_id", "VARCHAR"),
     ("ts", "TIMESTAMP"),
     ("is_error", "BOOLEAN"),
-    ("error_kind", "VARCHAR"),  # tool_error, rejected, interrupted
+    ("error_kind", "VARCHAR"),  # tool_error or rejected (kinds.ErrorCategory)
     ("content", "VARCHAR"),
     ("content_len", "INTEGER"),
     ("linked_agent_id", "VARCHAR"),
@@ -131,7 +132,7 @@ CODE_CHANGES = _spec(
     ("tool_use_id", "VARCHAR"),
     ("tool_name", "VARCHAR"),
     ("file_path", "VARCHAR"),
-    ("change_type", "VARCHAR"),  # create, modify
+    ("change_type", "VARCHAR"),  # kinds.ChangeType
     ("lines_added", "INTEGER"),
     ("lines_removed", "INTEGER"),
     ("ts", "TIMESTAMP"),
@@ -144,7 +145,7 @@ COMMANDS = _spec(
     ("ts", "TIMESTAMP"),
     ("name", "VARCHAR"),
     ("args", "VARCHAR"),
-    ("source", "VARCHAR"),  # prompt, local, bash
+    ("source", "VARCHAR"),  # kinds.CommandSource
 )
 
 ERRORS = _spec(
@@ -152,7 +153,7 @@ ERRORS = _spec(
     *_OWNER,
     ("message_uuid", "VARCHAR"),
     ("ts", "TIMESTAMP"),
-    ("category", "VARCHAR"),
+    ("category", "VARCHAR"),  # kinds.ErrorCategory
     ("message", "VARCHAR"),
     ("tool_name", "VARCHAR"),
     ("tool_use_id", "VARCHAR"),
@@ -193,7 +194,7 @@ FILES = _spec(
     ("project_hash", "VARCHAR"),
     ("session_id", "VARCHAR"),
     ("agent_id", "VARCHAR"),
-    ("kind", "VARCHAR"),  # session, subagent, legacy_agent
+    ("kind", "VARCHAR"),  # kinds.FileKind
     ("size", "BIGINT"),
     ("mtime_ns", "BIGINT"),
     ("lines", "INTEGER"),
@@ -235,8 +236,4 @@ FACT_TABLES: tuple[TableSpec, ...] = (
     SUMMARIES,
 )
 
-# Message kinds, the values of the `type` filter of message lists.
-KINDS = ("prompt", "assistant", "tool_result", "command", "subagent", "system", "error")
-# Error categories.
-ERROR_CATEGORIES = ("tool_error", "rejected", "interrupt", "api_retry", "api_error")
-MAIN_THREAD = ""
+MAIN_THREAD = ""  # the agent id of a session's main thread

@@ -1,6 +1,7 @@
 """Reading the inside of a transcript line: content blocks, tool inputs, patches, tags.
 
-Pure functions over already-parsed JSON values; `log_parser` decides which line they apply to.
+Pure functions over already-parsed JSON values; the parser (`transcript.parser`) decides which
+line they apply to.
 """
 
 from __future__ import annotations
@@ -212,3 +213,24 @@ def api_error_text(obj: dict[str, Any]) -> tuple[str, int | None]:
     if isinstance(attempt, int) and not isinstance(attempt, bool):
         prefix += f" (attempt {attempt})"
     return (f"{prefix}: {message}" if message else prefix), status
+
+
+def entry_text(lines: list[dict[str, Any]]) -> str:
+    """Everything searchable in an entry's lines: text, thinking and tool result content."""
+    parts: list[str] = []
+    for obj in lines:
+        message = obj.get("message")
+        content = message.get("content") if isinstance(message, dict) else obj.get("content")
+        if isinstance(content, list):
+            for block in content:
+                if not isinstance(block, dict):
+                    parts.append(block_text([block]))
+                elif block.get("type") == "tool_result":
+                    parts.append(block_text(block.get("content")))
+                elif block.get("type") == "thinking":
+                    parts.append(str(block.get("thinking") or ""))
+                else:
+                    parts.append(block_text([block]))
+        else:
+            parts.append(block_text(content))
+    return "\n".join(parts)

@@ -1,0 +1,69 @@
+"""Every enumeration the project uses, defined once.
+
+Each is a `Literal` type (what mypy checks and the API documents) and the tuple of its values
+taken from that type, so that the two cannot disagree. The API's parameters, the response
+models' field descriptions, the pages' labels and filters and the parser's checks are all
+built from these; the roll-up SQL spells the agent and file kinds it computes, and a test
+keeps it to these lists.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+# What one display entry is: the values of the `type` filter of message lists.
+Kind = Literal["prompt", "assistant", "tool_result", "command", "subagent", "system", "error"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
+KIND_LABELS: dict[Kind, str] = {
+    "prompt": "Prompts",
+    "assistant": "Assistant",
+    "tool_result": "Tool results",
+    "command": "Commands",
+    "subagent": "Subagent spawns",
+    "system": "System",
+    "error": "Errors & interrupts",
+}
+
+# The `type` of a transcript line that becomes an entry.
+EntryType = Literal["user", "assistant", "system", "attachment"]
+ENTRY_TYPES: tuple[EntryType, ...] = get_args(EntryType)
+
+ErrorCategory = Literal["tool_error", "rejected", "interrupt", "api_retry", "api_error"]
+ERROR_CATEGORIES: tuple[ErrorCategory, ...] = get_args(ErrorCategory)
+
+# Where a command was typed: a slash command in a prompt, a local command, `!cmd` (bash mode).
+CommandSource = Literal["prompt", "local", "bash"]
+COMMAND_SOURCES: tuple[CommandSource, ...] = get_args(CommandSource)
+
+# What a subagent is (worked out by the roll-ups): a Task/Agent call's, a compaction call, an
+# inline 1.0.x sidechain, a 2.0.x warmup, or a workflow run's.
+AgentKind = Literal["task", "compact", "inline", "warmup", "workflow"]
+AGENT_KINDS: tuple[AgentKind, ...] = get_args(AgentKind)
+
+# What a transcript file is: a session's main file, a subagent's, a legacy flat agent file.
+FileKind = Literal["session", "subagent", "legacy_agent"]
+FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
+
+ChangeType = Literal["create", "modify"]
+CHANGE_TYPES: tuple[ChangeType, ...] = get_args(ChangeType)
+
+# When Claude Code last wrote to a session (worked out by the read queries).
+SessionStatus = Literal["running", "idle", "ended"]
+SESSION_STATUSES: tuple[SessionStatus, ...] = get_args(SessionStatus)
+
+# The model name of placeholder replies: API errors reported as replies, never priced.
+SYNTHETIC_MODEL: Final = "<synthetic>"
+
+# Tools whose call starts a subagent.
+SPAWN_TOOLS: Final = frozenset({"Task", "Agent"})
+# Tools whose result carries a `structuredPatch`: the parser counts their lines as code
+# changes.
+PATCH_TOOLS: Final = frozenset({"Edit", "Write", "MultiEdit"})
+# Tools that edit a file, shown as a diff. NotebookEdit's results hold the notebook's cells,
+# not a patch, so the parser records no code change for it.
+EDIT_TOOLS: Final = PATCH_TOOLS | {"NotebookEdit"}
+
+
+def spelled(values: tuple[str, ...]) -> str:
+    """`a, b or c`: the values of an enumeration in a field description."""
+    return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else "".join(values)
