@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.services.database import Database
+from claude_code_tracer.index.schema import Database
 from claude_code_tracer.services.indexer import Indexer, SyncReport
 from claude_code_tracer.services.metrics import PriceBook
 from claude_code_tracer.transcripts import ClaudeDir

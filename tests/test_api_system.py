@@ -28,8 +28,8 @@ from api_fixtures import (
     world,
 )
 from claude_code_tracer import __version__
+from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
-from claude_code_tracer.services.store import Store
 
 __all__ = ["api", "world"]  # fixtures
 

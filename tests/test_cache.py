@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from claude_code_tracer.cache import ResponseCache
 from claude_code_tracer.config import Settings
+from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
-from claude_code_tracer.services.store import Store
 from claude_code_tracer.transcripts import ClaudeDir, Usage
 
 U = Usage(input=3, output=30, cache_1h=300, cache_read=3000)

@@ -13,8 +13,8 @@ from typing import Any, BinaryIO
 
 import pytest
 
+from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, discover
 from claude_code_tracer.services import batches, indexer, workers
-from claude_code_tracer.services.database import SCHEMA_VERSION, Database, discover
 from claude_code_tracer.transcript import parser
 from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (

@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, IndexInUse
 from claude_code_tracer.main import create_app
 from claude_code_tracer.services import batches, indexer
-from claude_code_tracer.services.database import SCHEMA_VERSION, Database, IndexInUse
 from claude_code_tracer.services.indexer import Cancelled, IndexStatus
 from claude_code_tracer.services.runtime import Runtime
 from claude_code_tracer.transcripts import ClaudeDir, Usage

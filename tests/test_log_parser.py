@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.services.messages import Messages
+from claude_code_tracer.index.messages import Messages
 from claude_code_tracer.transcript import lines as reader
 from claude_code_tracer.transcript import state
 from claude_code_tracer.transcript.parser import parse_file

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from claude_code_tracer.services import aggregates, queries
+from claude_code_tracer.index import queries, rollups
 from claude_code_tracer.services.metrics import (
     PriceBook,
     PriceTable,
@@ -412,7 +412,7 @@ def test_every_cost_total_is_a_decimal_sum() -> None:
     digit however it was read."""
     assert (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)  # why
     checked = 0
-    for module in (queries, aggregates):
+    for module in (queries, rollups):
         for name, sql in vars(module).items():
             if isinstance(sql, str) and re.search(r"sum\(\(?(\w+\.)?cost", sql):
                 checked += 1

@@ -22,10 +22,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 from claude_code_tracer import cli
 from claude_code_tracer.config import DEFAULT_HOST
+from claude_code_tracer.index import rollups
+from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
 from claude_code_tracer.routers import pages
-from claude_code_tracer.services import aggregates
-from claude_code_tracer.services.store import Store
 from claude_code_tracer.transcripts import ClaudeDir
 from safety import (
     T0,
@@ -301,7 +301,7 @@ def test_a_failed_index_is_reported_without_its_sql(
             "LINE 5: SELECT sum(u.input_tokens) FROM usage u WHERE u.project_hash = ..."
         )
 
-    monkeypatch.setattr(aggregates, "refresh", broken)
+    monkeypatch.setattr(rollups, "refresh", broken)
     try:
         with pytest.raises(duckdb.ConversionException):
             app.state.runtime.sync_now()

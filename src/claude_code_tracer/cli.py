@@ -218,7 +218,7 @@ def serve(settings: Settings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # heavy modules are imported when needed: worker processes import this module again
-    from claude_code_tracer.services.database import IndexInUse
+    from claude_code_tracer.index.schema import IndexInUse
 
     args = build_parser().parse_args(argv)
     try:

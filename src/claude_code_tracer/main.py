@@ -21,10 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from claude_code_tracer import __version__
 from claude_code_tracer.cache import ResponseCache
 from claude_code_tracer.config import Settings
-from claude_code_tracer.models.responses import ErrorBody, ErrorResponse
+from claude_code_tracer.index.models.system import ErrorBody, ErrorResponse
+from claude_code_tracer.index.reads import NotFound
 from claude_code_tracer.routers import metrics, pages, projects, sessions, subagents, system
 from claude_code_tracer.services.runtime import Runtime
-from claude_code_tracer.services.store import NotFound
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from claude_code_tracer.models.responses import (
-    ActivityCell,
-    DailyMetrics,
-    MessageDetail,
-    MessageSummary,
-    Tokens,
-    ToolCallDetail,
-)
+from claude_code_tracer.index.models.common import Tokens
+from claude_code_tracer.index.models.messages import MessageDetail, MessageSummary, ToolCallDetail
+from claude_code_tracer.index.models.metrics import ActivityCell, DailyMetrics
 from claude_code_tracer.render import (
     TOKEN_KINDS,
     Clipped,

@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from claude_code_tracer.models.responses import (
+from claude_code_tracer.index.models.metrics import (
     AggregateMetrics,
     DailyMetrics,
     ModelOrder,
     PricingInfo,
 )
+from claude_code_tracer.index.reads import TimeRange
+from claude_code_tracer.index.store_metrics import MAX_SERIES_DAYS
 from claude_code_tracer.routers.deps import (
     RangeDep,
     RuntimeDep,
@@ -24,7 +26,6 @@ from claude_code_tracer.routers.deps import (
     resolve_tz,
     time_range,
 )
-from claude_code_tracer.services.store import MAX_SERIES_DAYS, TimeRange
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 

@@ -8,11 +8,11 @@ with an `HX-Target` get only the part they replace, so back and reload keep the 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
@@ -23,17 +23,21 @@ from fastapi.templating import Jinja2Templates
 
 from claude_code_tracer import __version__, render, views
 from claude_code_tracer.config import Settings, known_timezone
-from claude_code_tracer.models.responses import ApiInfo, MessageDetail
+from claude_code_tracer.index import queries as q
+from claude_code_tracer.index.messages import MessageFilter, Messages
+from claude_code_tracer.index.models.messages import MessageDetail
+from claude_code_tracer.index.models.system import ApiInfo
+from claude_code_tracer.index.queries import ProjectSort, SessionSort, SortOrder
+from claude_code_tracer.index.reads import NotFound, TimeRange
+from claude_code_tracer.index.store import Store
 from claude_code_tracer.routers.deps import RuntimeDep, StoreDep
 from claude_code_tracer.routers.system import api_info
-from claude_code_tracer.services import queries as q
-from claude_code_tracer.services.messages import MessageFilter, Messages
-from claude_code_tracer.services.store import NotFound, Store, TimeRange
 from claude_code_tracer.transcript.content import strip_tags
-from claude_code_tracer.transcript.kinds import ERROR_CATEGORIES, KIND_LABELS
+from claude_code_tracer.transcript.kinds import ERROR_CATEGORIES, KIND_LABELS, KINDS, Kind
 from claude_code_tracer.transcript.rows import MAIN_THREAD
 
 router = APIRouter()
+C = TypeVar("C", bound=str)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 RANGE_DAYS = {"7d": 7, "30d": 30, "90d": 90}
@@ -43,8 +47,8 @@ TIMELINE_PER_PAGE = 100
 SESSIONS_PER_PAGE = 25
 TEXT_MAX = 200
 TZ_COOKIE = "cct_tz"
-PROJECT_SORT_DEFAULT = "cost"
-SESSION_SORT_DEFAULT = "start"
+PROJECT_SORT_DEFAULT: ProjectSort = "cost"
+SESSION_SORT_DEFAULT: SessionSort = "start"
 TABS = (
     ("timeline", "Timeline"),
     ("tools", "Tools"),
@@ -159,9 +163,10 @@ def int_param(params: Mapping[str, str], name: str, default: int, high: int = 1_
     return min(max(value, 1), high)
 
 
-def choice_param(params: Mapping[str, str], name: str, choices: Any, default: str) -> str:
+def choice(params: Mapping[str, str], name: str, choices: Iterable[C]) -> C | None:
+    """The parameter when it is one of `choices`, else None."""
     value = params.get(name, "")
-    return value if value in choices else default
+    return next((c for c in choices if c == value), None)
 
 
 def flag_param(params: Mapping[str, str], name: str) -> bool:
@@ -398,7 +403,7 @@ def root(request: Request, runtime: RuntimeDep, store: StoreDep) -> Response:
     if not wants_html(request):
         return JSONResponse(api_info().model_dump())
     view = View.of(request)
-    sort = choice_param(view.params, "sort", q.PROJECT_SORTS, PROJECT_SORT_DEFAULT)
+    sort = choice(view.params, "sort", q.PROJECT_SORTS) or PROJECT_SORT_DEFAULT
     search = text_param(view.params, "q")
     rng = view.range.rng
     projects = store.projects(rng, sort, search)
@@ -435,8 +440,8 @@ def root(request: Request, runtime: RuntimeDep, store: StoreDep) -> Response:
 
 @dataclass(frozen=True)
 class SessionQuery:
-    sort: str
-    order: str
+    sort: SessionSort
+    order: SortOrder
     search: str | None
     page: int
 
@@ -462,8 +467,8 @@ class SessionQuery:
 
 def session_query(params: Mapping[str, str]) -> SessionQuery:
     return SessionQuery(
-        sort=choice_param(params, "sort", q.SESSION_SORTS, SESSION_SORT_DEFAULT),
-        order=choice_param(params, "order", q.SORT_DIRECTIONS, "desc"),
+        sort=choice(params, "sort", q.SESSION_SORTS) or SESSION_SORT_DEFAULT,
+        order=choice(params, "order", q.SORT_DIRECTIONS) or "desc",
         search=text_param(params, "q"),
         page=int_param(params, "page", 1),
     )
@@ -537,12 +542,12 @@ class Stream:
         return f"/sessions/{_seg(self.path_hash)}/{_seg(self.session_id)}"
 
     def messages(self, store: Store) -> Messages:
-        return Messages(store.cur, self.path_hash, self.session_id, self.agent_id or MAIN_THREAD)
+        return store.messages(self.path_hash, self.session_id, self.agent_id or MAIN_THREAD)
 
 
 @dataclass(frozen=True)
 class TimelineQuery:
-    kind: str | None
+    kind: Kind | None
     tool: str | None
     errors: bool
     search: str | None
@@ -577,7 +582,7 @@ class TimelineQuery:
 
 def timeline_query(params: Mapping[str, str], page: int | None = None) -> TimelineQuery:
     return TimelineQuery(
-        kind=choice_param(params, "type", KIND_LABELS, "") or None,
+        kind=choice(params, "type", KINDS),
         tool=text_param(params, "tool"),
         errors=flag_param(params, "errors"),
         search=text_param(params, "q"),
@@ -615,7 +620,7 @@ def timeline_context(
 def chunk_response(request: Request, store: Store, stream: Stream) -> Response:
     view = View.of(request)
     view.palette = palette(store)
-    direction = choice_param(view.params, "dir", ("up", "down", "both"), "down")
+    direction = choice(view.params, "dir", ("up", "down", "both")) or "down"
     tq = timeline_query(view.params)
     context = timeline_context(store, view, stream, tq, direction)
     return page_response(request, "timeline/_chunk.html", context)
@@ -700,7 +705,7 @@ def section_context(store: Store, view: View, path_hash: str, session_id: str, t
     if tab == "changes":
         return store.code_changes(path_hash, session_id)
     if tab == "errors":
-        category = choice_param(view.params, "category", ERROR_CATEGORIES, "") or None
+        category = choice(view.params, "category", ERROR_CATEGORIES)
         return store.errors(path_hash, session_id, category)
     if tab == "commands":
         return store.commands(path_hash, session_id)
@@ -718,7 +723,7 @@ def session_page(path_hash: str, session_id: str, request: Request, store: Store
     view = View.of(request)
     stream = Stream(path_hash, session_id, "")
     target = hx_target(request)
-    tab = choice_param(view.params, "tab", TAB_KEYS, "timeline")
+    tab = choice(view.params, "tab", TAB_KEYS) or "timeline"
     if target == "timeline":
         store.require_session(path_hash, session_id)
         view.palette = palette(store)

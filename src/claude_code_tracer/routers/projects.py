@@ -6,14 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from claude_code_tracer.models.responses import (
-    ProjectList,
-    ProjectMetrics,
-    ProjectSkillList,
-    SessionList,
-    SubagentTypeList,
-    ToolStats,
-)
+from claude_code_tracer.index.models.metrics import ProjectMetrics
+from claude_code_tracer.index.models.projects import ProjectList, ProjectSkillList, SubagentTypeList
+from claude_code_tracer.index.models.sessions import SessionList, ToolStats
 from claude_code_tracer.routers.deps import (
     Order,
     Page,

@@ -6,30 +6,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from claude_code_tracer.models.responses import (
+from claude_code_tracer.index.messages import Messages
+from claude_code_tracer.index.models.messages import FilterOptions, MessageDetail, MessageList
+from claude_code_tracer.index.models.metrics import SessionMetrics
+from claude_code_tracer.index.models.sessions import (
     CodeChangeList,
     CommandList,
     ErrorList,
-    FilterOptions,
-    MessageDetail,
-    MessageList,
     SessionDetail,
-    SessionMetrics,
     SkillList,
     SubagentList,
     ToolStats,
 )
 from claude_code_tracer.routers.deps import MessageFilterDep, Page, PerPage, StoreDep
-from claude_code_tracer.services.messages import Messages
 from claude_code_tracer.transcript.kinds import ErrorCategory
-from claude_code_tracer.transcript.rows import MAIN_THREAD
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 
 
 def main_thread(store: StoreDep, path_hash: str, session_id: str) -> Messages:
     store.require_session(path_hash, session_id)
-    return Messages(store.cur, path_hash, session_id, MAIN_THREAD)
+    return store.messages(path_hash, session_id)
 
 
 @router.get("/{path_hash}/{session_id}", response_model=SessionDetail, summary="Session details")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from claude_code_tracer.models.responses import MessageList, SubagentDetail, ToolStats
+from claude_code_tracer.index.models.messages import MessageList
+from claude_code_tracer.index.models.sessions import SubagentDetail, ToolStats
 from claude_code_tracer.routers.deps import MessageFilterDep, Page, PerPage, StoreDep
-from claude_code_tracer.services.messages import Messages
 
 router = APIRouter(prefix="/api/subagents", tags=["subagents"])
 
@@ -51,4 +51,4 @@ def subagent_messages(
     per_page: PerPage = 50,
 ) -> MessageList:
     store.require_subagent(path_hash, session_id, agent_id)
-    return Messages(store.cur, path_hash, session_id, agent_id).page(flt, page, per_page)
+    return store.messages(path_hash, session_id, agent_id).page(flt, page, per_page)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from claude_code_tracer import __version__
-from claude_code_tracer.models.responses import (
+from claude_code_tracer.index.models.system import (
     ApiInfo,
     DataDir,
     Health,

@@ -13,7 +13,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,14 +21,14 @@ from typing import Any
 
 import duckdb
 
-from claude_code_tracer.models.responses import BadFile
-from claude_code_tracer.services import aggregates
+from claude_code_tracer.index import rollups, writes
+from claude_code_tracer.index.models.system import BadFile, IndexState
+from claude_code_tracer.index.prices import PriceResolver
+from claude_code_tracer.index.schema import Database, DiscoveredFile
+from claude_code_tracer.index.schema import discover as discover_files
+from claude_code_tracer.index.store import Store
 from claude_code_tracer.services.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
-from claude_code_tracer.services.database import DERIVED_COLUMNS, Database, DiscoveredFile
-from claude_code_tracer.services.database import discover as discover_files
-from claude_code_tracer.services.metrics import COST_SQL, PriceBook
 from claude_code_tracer.services.workers import spawn_pool, spool_dir, worker_count
-from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 from claude_code_tracer.transcript.state import FileJob
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class _Writer(threading.Thread):
 
 @dataclass
 class IndexStatus:
-    state: str = "starting"  # starting, indexing, ready, error
+    state: IndexState = "starting"
     files_total: int = 0
     files_done: int = 0
     bytes_total: int = 0
@@ -122,16 +122,6 @@ class SyncReport:
 Progress = Callable[[IndexStatus], None]
 
 
-def _insert_sql(spec: TableSpec, view: str) -> str:
-    if spec.name == "usage":
-        return (
-            f"INSERT INTO usage SELECT u.*, true, {COST_SQL}, p.input IS NOT NULL "
-            f"FROM {view} u LEFT JOIN model_prices p ON p.model = u.model"
-        )
-    extra = "".join(f", {default}" for _, _, default in DERIVED_COLUMNS.get(spec.name, ()))
-    return f"INSERT INTO {spec.name} SELECT t.*{extra} FROM {view} t"
-
-
 class Indexer:
     """Keeps the index in step with the data directories."""
 
@@ -139,7 +129,7 @@ class Indexer:
         self,
         db: Database,
         roots: tuple[Any, ...],
-        prices: PriceBook,
+        prices: PriceResolver,
         *,
         workers: int = 0,
         cancel: threading.Event | None = None,
@@ -158,30 +148,13 @@ class Indexer:
 
     # -- prices -------------------------------------------------------------------------------
 
-    def _ensure_prices(self, cur: duckdb.DuckDBPyConnection, models: Iterable[str]) -> None:
-        known = {r[0] for r in cur.execute("SELECT model FROM model_prices").fetchall()}
-        rows = []
-        for model in sorted(set(models) - known):
-            price = self.prices.resolve(model)
-            rows.append(price.row() if price else (model, *([None] * 13)))
-        if rows:
-            cur.executemany("INSERT INTO model_prices VALUES (" + ", ".join(["?"] * 14) + ")", rows)
-
     def reprice(self) -> None:
         """Apply a new price table to every usage row and every roll-up."""
         with self._sync_lock, self.db.write_lock:
             cur = self.db.cursor()
             try:
-                cur.execute("BEGIN")
-                models = [r[0] for r in cur.execute("SELECT model FROM model_prices").fetchall()]
-                cur.execute("DELETE FROM model_prices")
-                self._ensure_prices(cur, models)
-                cur.execute(aggregates.RECOST_USAGE)
-                aggregates.refresh(cur, full=True)
-                cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
+                with writes.transaction(cur):
+                    writes.reprice(cur, self.prices)
             finally:
                 cur.close()
 
@@ -194,9 +167,7 @@ class Indexer:
             with self._sync_lock, self.db.write_lock:
                 cur = self.db.cursor()
                 try:
-                    cur.execute("RESET checkpoint_threshold")
-                    cur.execute("RESET threads")
-                    cur.execute("CHECKPOINT")
+                    writes.checkpoint(cur)
                 except duckdb.Error:
                     pass
                 else:
@@ -241,10 +212,7 @@ class Indexer:
         found = self.discover()
         cur = self.db.cursor()
         try:
-            known = {
-                r[0]: (r[1], r[2], r[3])
-                for r in cur.execute("SELECT path, file_id, size, mtime_ns FROM files").fetchall()
-            }
+            known = writes.known_files(cur)
             present = {f.path for f in found}
             removed_ids = [fid for path, (fid, _, _) in known.items() if path not in present]
             changed = [
@@ -256,8 +224,7 @@ class Indexer:
                     self._count(cur)
                 self._ready(started, 0)
                 return SyncReport(len(found), 0, 0, 0, time.perf_counter() - started, [], [])
-            next_id = (cur.execute("SELECT max(file_id) FROM files").fetchone() or (None,))[0]
-            next_id = (next_id or 0) + 1
+            next_id = writes.next_file_id(cur)
             work: list[tuple[FileJob, Source]] = []
             for f in changed:
                 if f.path in known:
@@ -299,8 +266,6 @@ class Indexer:
         return report
 
     def _count(self, cur: duckdb.DuckDBPyConnection) -> None:
-        from claude_code_tracer.services.store import Store
-
         store = Store(cur)
         self.status.counts = store.index_counts()
         self.status.bad_files = store.bad_files() if self.status.counts[2] else []
@@ -350,27 +315,17 @@ class Indexer:
         progress: Progress | None,
     ) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
         single = total <= SINGLE_TRANSACTION_BYTES
-        with self.db.write_lock:
-            cur.execute("BEGIN")
-            try:
-                for statement in aggregates.SCOPE_TABLES:
-                    cur.execute(statement)
-                self.db.set_meta(cur, "derived_clean", "0")
-                if old_ids:
-                    self._drop_files(cur, old_ids)
-                if not single:
-                    cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
+        with self.db.write_lock, writes.transaction(cur, commit=not single):
+            rollups.open_scope(cur)
+            self.db.set_meta(cur, "derived_clean", "0")
+            if old_ids:
+                writes.drop_files(cur, old_ids)
         if not single:
             # a bulk load: batches append to the WAL, and their rows stay in memory until a
             # checkpoint compresses them into the file. Up to about 1.4 GB of transcripts, the
             # one checkpoint comes after the index is ready, off the critical path
             # (`checkpoint`); beyond, one more per such step keeps memory bounded.
-            cur.execute(f"SET checkpoint_threshold = '{BULK_WAL_LIMIT}'")
-            # one DuckDB thread: the cores are busy parsing in the worker processes
-            cur.execute("SET threads = 1")
+            writes.start_bulk_load(cur, BULK_WAL_LIMIT)
             self.checkpoint_due = True
         writer = _Writer(lambda batch: self._flush(cur, batch, commit=not single))
         writer.start()
@@ -397,84 +352,19 @@ class Indexer:
         finally:
             writer.close()
         if single and self.cancel.is_set():
-            cur.execute("ROLLBACK")
+            writes.rollback(cur)
             raise Cancelled
         with self.db.write_lock:
             if not single:
-                # parsing is over: the roll-ups get every core again
-                cur.execute("RESET threads")
-                cur.execute("BEGIN")
-            try:
-                aggregates.refresh(cur, full=full)
-                touched = [
-                    (str(a), str(b))
-                    for a, b in cur.execute("SELECT * FROM _scope_sessions").fetchall()
-                ]
-                agents = [] if cold else self._touched_agents(cur, [j.file_id for j, _ in work])
+                writes.all_threads(cur)  # parsing is over: the roll-ups get every core again
+            with writes.transaction(cur, begin=not single):
+                rollups.refresh(cur, full=full)
+                touched = writes.touched_sessions(cur)
+                agents = [] if cold else writes.touched_agents(cur, [j.file_id for j, _ in work])
                 self.db.set_meta(cur, "derived_clean", "1")
-                cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
         return touched, agents
 
     def _flush(self, cur: duckdb.DuckDBPyConnection, result: ChunkResult, *, commit: bool) -> None:
-        with self.db.write_lock:
-            if commit:
-                cur.execute("BEGIN")
-            try:
-                self._insert(cur, result)
-                if commit:
-                    cur.execute("COMMIT")
-            except Exception:
-                cur.execute("ROLLBACK")
-                raise
-
-    @staticmethod
-    def _touched_agents(
-        cur: duckdb.DuckDBPyConnection, file_ids: list[int]
-    ) -> list[tuple[str, str, str]]:
-        if not file_ids:
-            return []
-        rows = cur.execute(
-            "SELECT DISTINCT project_hash, session_id, agent_id FROM messages "
-            "WHERE agent_id <> '' AND file_id IN (SELECT unnest(?::INTEGER[]))",
-            [file_ids],
-        ).fetchall()
-        return [(str(a), str(b), str(c)) for a, b, c in rows]
-
-    @staticmethod
-    def _drop_files(cur: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
-        ids = [file_ids]
-        scope = "SELECT unnest(?::INTEGER[])"
-        cur.execute(
-            "INSERT INTO _scope_sessions SELECT DISTINCT project_hash, session_id FROM files "
-            f"WHERE file_id IN ({scope})",
-            ids,
-        )
-        cur.execute(
-            "INSERT INTO _scope_keys SELECT DISTINCT usage_key FROM usage "
-            f"WHERE file_id IN ({scope})",
-            ids,
-        )
-        for spec in FACT_TABLES:
-            cur.execute(f"DELETE FROM {spec.name} WHERE file_id IN ({scope})", ids)
-        cur.execute(f"DELETE FROM files WHERE file_id IN ({scope})", ids)
-
-    def _insert(self, cur: duckdb.DuckDBPyConnection, result: ChunkResult) -> None:
-        self._ensure_prices(cur, result.models)
-        for spec in (*FACT_TABLES, FILES):
-            table = result.tables[spec.name]
-            if table.num_rows == 0:
-                continue
-            view = f"_batch_{spec.name}"
-            cur.register(view, table)
-            try:
-                cur.execute(_insert_sql(spec, view))
-                if spec is FILES:
-                    cur.execute(
-                        "INSERT INTO _scope_sessions "
-                        f"SELECT DISTINCT project_hash, session_id FROM {view}"
-                    )
-            finally:
-                cur.unregister(view)
+        with self.db.write_lock, writes.transaction(cur, begin=commit, commit=commit):
+            writes.ensure_prices(cur, result.models, self.prices)
+            writes.insert_tables(cur, result.tables)

@@ -1,12 +1,12 @@
-"""Pricing and cost: LiteLLM's model price table, resolved per model, applied in SQL.
+"""Pricing: LiteLLM's model price table, resolved per model; the index applies it in SQL.
 
-Rules, each encoded once here:
+Rules, each encoded once, here or in the cost SQL (`index.cost.COST_SQL`):
 
 * a usage row costs input, output, 5-minute cache writes, 1-hour cache writes and cache reads,
   each at its own per-token price (`COST_SQL`);
-* when a request's input (uncached + cache writes + cache reads) exceeds 200k tokens and the
-  table has an above-200k tier for the model, every token of that request is priced at the tier
-  (Anthropic's long-context rule);
+* when a request's input (uncached + cache writes + cache reads) exceeds 200k tokens
+  (`index.cost.LONG_CONTEXT_THRESHOLD`) and the table has an above-200k tier for the model,
+  every token of that request is priced at the tier (Anthropic's long-context rule);
 * fast mode (`usage.speed == "fast"`) multiplies by the model's `provider_specific_entry.fast`
   and US-only inference (`inference_geo == "us"`) by its `provider_specific_entry.us`;
 * a price the table lacks for a model it does list is derived from Anthropic's published
@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from claude_code_tracer.index.models.metrics import PriceSource
 from claude_code_tracer.transcript.kinds import SYNTHETIC_MODEL
 
 if TYPE_CHECKING:  # httpx is imported when prices are fetched, not at start-up
@@ -38,7 +39,6 @@ if TYPE_CHECKING:  # httpx is imported when prices are fetched, not at start-up
 log = logging.getLogger(__name__)
 
 SNAPSHOT_RESOURCE = "litellm_claude_prices.json"
-LONG_CONTEXT_THRESHOLD = 200_000
 CACHE_WRITE_5M_FACTOR = 1.25
 CACHE_WRITE_1H_FACTOR = 2.0
 CACHE_READ_FACTOR = 0.1
@@ -60,27 +60,6 @@ PRICE_FIELDS = (
     "provider_specific_entry",
 )
 KEY_PREFIXES = ("claude", "anthropic/", "anthropic.")
-
-# Cost of one usage row `u` at the prices `p` of its model (NULL p: unpriced, $0).
-COST_SQL = """
-CASE WHEN p.model IS NULL OR p.input IS NULL THEN 0.0 ELSE
-  (CASE WHEN u.speed = 'fast' THEN coalesce(p.fast_multiplier, 1.0) ELSE 1.0 END)
-  * (CASE WHEN u.inference_geo = 'us' THEN coalesce(p.us_multiplier, 1.0) ELSE 1.0 END)
-  * (CASE WHEN p.input_200k IS NOT NULL
-          AND u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens > 200000
-     THEN u.input_tokens * p.input_200k
-          + u.output_tokens * coalesce(p.output_200k, p.output)
-          + u.cache_5m_tokens * coalesce(p.cache_write_5m_200k, p.cache_write_5m)
-          + u.cache_1h_tokens * coalesce(p.cache_write_1h_200k, p.cache_write_1h)
-          + u.cache_read_tokens * coalesce(p.cache_read_200k, p.cache_read)
-     ELSE u.input_tokens * p.input
-          + u.output_tokens * p.output
-          + u.cache_5m_tokens * p.cache_write_5m
-          + u.cache_1h_tokens * p.cache_write_1h
-          + u.cache_read_tokens * p.cache_read
-     END)
-END
-"""
 
 
 @dataclass(frozen=True)
@@ -221,7 +200,7 @@ class PriceTable:
     """One version of the table: where it came from, when, and its entries."""
 
     entries: dict[str, dict[str, Any]]
-    source: str  # snapshot, cache, live
+    source: PriceSource
     url: str
     fetched_at: str  # ISO-8601
 
@@ -315,6 +294,12 @@ class PriceBook:
 
     def resolve(self, model: str) -> ModelPrice | None:
         return self.table.resolve(model)
+
+    def listed(self) -> list[ModelPrice]:
+        """Every model the table lists, under its own key, by key."""
+        return [
+            price_from_entry(key, key, entry) for key, entry in sorted(self.table.entries.items())
+        ]
 
     def is_stale(self) -> bool:
         return self.table.source == "snapshot" or _age_seconds(self.table.fetched_at) > (

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claude_code_tracer.config import Settings
-from claude_code_tracer.services.database import Database
+from claude_code_tracer.index.schema import Database
 from claude_code_tracer.services.indexer import (
     Cancelled,
     Indexer,

@@ -1,15 +1,19 @@
 """The SQL the API and the pages run, as named constants. Values are always bound parameters;
 the only text ever formatted into a statement is an ORDER BY taken from the allow-lists below.
 Costs are summed as decimals, so that a total never depends on the order rows are read in
-(see `aggregates`).
+(see `index.rollups`). Every column read back has a name: rows are read by column name.
 """
 
 from __future__ import annotations
 
-# ---------------------------------------------------------------------------------------------
-# allow-lists (request value -> SQL)
+from typing import Literal
 
-PROJECT_SORTS = {
+# ---------------------------------------------------------------------------------------------
+# allow-lists (request value -> SQL); each with the type of its keys, which the API's
+# parameters take (a test keeps the two the same)
+
+ProjectSort = Literal["last_activity", "first_activity", "cost", "tokens", "sessions", "name"]
+PROJECT_SORTS: dict[ProjectSort, str] = {
     "last_activity": "last_activity DESC NULLS LAST, path_hash",
     "first_activity": "first_activity ASC NULLS LAST, path_hash",
     "cost": "total_cost DESC, path_hash",
@@ -18,7 +22,8 @@ PROJECT_SORTS = {
     "name": "coalesce(project_path, path_hash), path_hash",
 }
 
-SESSION_SORTS = {
+SessionSort = Literal["start", "end", "cost", "tokens", "duration", "messages", "errors"]
+SESSION_SORTS: dict[SessionSort, str] = {
     "start": "start_time {dir} NULLS LAST, session_id",
     "end": "end_time {dir} NULLS LAST, session_id",
     "cost": "cost {dir}, session_id",
@@ -27,7 +32,8 @@ SESSION_SORTS = {
     "messages": "message_count {dir}, session_id",
     "errors": "errors {dir}, session_id",
 }
-SORT_DIRECTIONS = {"asc": "ASC", "desc": "DESC"}
+SortOrder = Literal["asc", "desc"]
+SORT_DIRECTIONS: dict[SortOrder, str] = {"asc": "ASC", "desc": "DESC"}
 
 # When did Claude Code last write to the session? The file's mtime, unless the last entry is
 # more than an hour older than it (a copied or touched file): then the last entry's time.
@@ -48,12 +54,6 @@ END
 
 # ---------------------------------------------------------------------------------------------
 # projects
-
-PROJECT_COLUMNS = """
-    path_hash, project_path, session_count, message_count, tool_calls, errors,
-    input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, total_cost,
-    first_activity, last_activity, models
-"""
 
 PROJECTS_ALL = """
 SELECT * FROM (
@@ -146,12 +146,12 @@ ORDER BY {{order}}
 LIMIT ? OFFSET ?
 """
 
-SESSIONS_COUNT = f"SELECT count(*) FROM sessions s WHERE {SESSIONS_FILTER}"
+SESSIONS_COUNT = f"SELECT count(*) AS total FROM sessions s WHERE {SESSIONS_FILTER}"
 
 SESSION_ONE = f"""
-SELECT {SESSION_COLUMNS}, p.project_path, s.cwd, s.bad_lines, s.end_time,
+SELECT {SESSION_COLUMNS}, p.project_path, s.cwd, s.bad_lines, s.end_time AS last_activity,
     (SELECT count(*) FROM compactions c
-     WHERE c.project_hash = s.project_hash AND c.session_id = s.session_id)
+     WHERE c.project_hash = s.project_hash AND c.session_id = s.session_id) AS compactions
 FROM sessions s LEFT JOIN projects p ON p.path_hash = s.project_hash
 WHERE s.project_hash = ? AND s.session_id = ?
 """
@@ -167,9 +167,11 @@ SCOPE_WHERE = """
 """
 
 MODEL_USAGE = f"""
-SELECT u.model, bool_and(u.priced),
-    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE, count(*)
+SELECT u.model, bool_and(u.priced) AS priced,
+    sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
+    sum(u.cache_creation_tokens) AS cache_creation_tokens,
+    sum(u.cache_read_tokens) AS cache_read_tokens,
+    sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost, count(*) AS messages
 FROM usage u
 WHERE u.counted AND u.model IS NOT NULL
   AND {SCOPE_WHERE.replace("x.", "u.")}
@@ -187,9 +189,11 @@ BUCKET_WHERE = """
 """
 
 MODEL_USAGE_BUCKETS = f"""
-SELECT b.model, bool_and(b.priced),
-    sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
-    sum(b.cache_read_tokens), sum(b.cost::DECIMAL(38, 18))::DOUBLE, sum(b.responses)
+SELECT b.model, bool_and(b.priced) AS priced,
+    sum(b.input_tokens) AS input_tokens, sum(b.output_tokens) AS output_tokens,
+    sum(b.cache_creation_tokens) AS cache_creation_tokens,
+    sum(b.cache_read_tokens) AS cache_read_tokens,
+    sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost, sum(b.responses) AS messages
 FROM usage_buckets b
 WHERE b.model IS NOT NULL AND {BUCKET_WHERE}
 GROUP BY b.model
@@ -198,18 +202,21 @@ ORDER BY sum(b.input_tokens + b.output_tokens + b.cache_creation_tokens
 """
 
 SUBAGENT_USAGE_BUCKETS = f"""
-SELECT coalesce(sum(b.input_tokens), 0), coalesce(sum(b.output_tokens), 0),
-    coalesce(sum(b.cache_creation_tokens), 0), coalesce(sum(b.cache_read_tokens), 0),
-    coalesce(sum(b.cost::DECIMAL(38, 18))::DOUBLE, 0.0)
+SELECT coalesce(sum(b.input_tokens), 0) AS input_tokens,
+    coalesce(sum(b.output_tokens), 0) AS output_tokens,
+    coalesce(sum(b.cache_creation_tokens), 0) AS cache_creation_tokens,
+    coalesce(sum(b.cache_read_tokens), 0) AS cache_read_tokens,
+    coalesce(sum(b.cost::DECIMAL(38, 18))::DOUBLE, 0.0) AS cost
 FROM usage_buckets b
 WHERE b.is_agent AND {BUCKET_WHERE}
 """
 
 SESSION_TOTALS = f"""
-SELECT count(*), coalesce(sum(x.message_count), 0), coalesce(sum(x.prompt_count), 0),
-    coalesce(sum(x.tool_calls), 0), coalesce(sum(x.errors), 0),
-    coalesce(sum(x.subagent_count), 0), min(x.start_time), max(x.end_time),
-    count(DISTINCT x.project_hash)
+SELECT count(*) AS sessions, coalesce(sum(x.message_count), 0) AS messages,
+    coalesce(sum(x.prompt_count), 0) AS prompts, coalesce(sum(x.tool_calls), 0) AS tool_calls,
+    coalesce(sum(x.errors), 0) AS errors, coalesce(sum(x.subagent_count), 0) AS subagents,
+    min(x.start_time) AS first_activity, max(x.end_time) AS last_activity,
+    count(DISTINCT x.project_hash) AS projects
 FROM sessions x
 WHERE {SCOPE_WHERE}
   AND (?::TIMESTAMP IS NULL OR x.end_time >= ?) AND (?::TIMESTAMP IS NULL OR x.start_time < ?)
@@ -217,7 +224,7 @@ WHERE {SCOPE_WHERE}
 
 ERRORS_BY_CATEGORY = f"""
 SELECT x.category, count(DISTINCT x.agent_id || x.message_uuid || x.category
-    || coalesce(x.tool_use_id, ''))
+    || coalesce(x.tool_use_id, '')) AS n
 FROM errors x
 WHERE {SCOPE_WHERE}
   AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
@@ -225,21 +232,22 @@ GROUP BY x.category ORDER BY x.category
 """
 
 CODE_CHANGE_TOTALS = f"""
-SELECT coalesce(sum(x.lines_added), 0), coalesce(sum(x.lines_removed), 0),
-    count(DISTINCT x.file_path)
+SELECT coalesce(sum(x.lines_added), 0) AS lines_added,
+    coalesce(sum(x.lines_removed), 0) AS lines_removed,
+    count(DISTINCT x.file_path) AS files_changed
 FROM (SELECT DISTINCT ON (tool_use_id) * FROM code_changes x
       WHERE {SCOPE_WHERE}
         AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)) x
 """
 
 COMPACTION_COUNT = f"""
-SELECT count(DISTINCT x.message_uuid) FROM compactions x
+SELECT count(DISTINCT x.message_uuid) AS compactions FROM compactions x
 WHERE {SCOPE_WHERE}
   AND (?::TIMESTAMP IS NULL OR x.ts >= ?) AND (?::TIMESTAMP IS NULL OR x.ts < ?)
 """
 
 KIND_COUNTS = """
-SELECT kind, count(*) FROM messages
+SELECT kind, count(*) AS n FROM messages
 WHERE project_hash = ? AND session_id = ? AND agent_id = '' AND NOT dup
 GROUP BY kind ORDER BY kind
 """
@@ -272,106 +280,7 @@ GROUP BY name
 ORDER BY n DESC, name
 """
 
-# ---------------------------------------------------------------------------------------------
-# messages
-
-MESSAGE_FILTER = """
-    m.project_hash = ? AND m.session_id = ? AND m.agent_id = ? AND NOT m.dup
-    AND (?::VARCHAR IS NULL OR m.kind = ?)
-    AND (?::VARCHAR IS NULL OR list_contains(m.tool_names, ?))
-    AND (NOT ? OR m.has_error)
-    AND (?::VARCHAR IS NULL OR m.model = ?)
-    AND (?::VARCHAR IS NULL
-         OR strpos(lower(m.text), lower(?)) > 0
-         OR strpos(lower(coalesce(m.thinking, '')), lower(?)) > 0
-         OR m.uuid IN (
-            SELECT c.message_uuid FROM tool_calls c
-            WHERE c.project_hash = ? AND c.session_id = ?
-              AND strpos(lower(coalesce(c.key_arg, '') || ' ' || c.name), lower(?)) > 0)
-         OR m.uuid IN (SELECT unnest(?::VARCHAR[])))
-"""
-
-# Entries whose text in the index is cut short: a search reads them back from the transcript.
-MESSAGES_TRUNCATED = f"""
-SELECT m.uuid, f.path, m.line_offsets, m.line_lens, m.uuids
-FROM messages m JOIN files f ON f.file_id = m.file_id
-WHERE {MESSAGE_FILTER}
-  AND (m.text_len > length(m.text) OR length(coalesce(m.thinking, '')) >= ?)
-"""
-
-MESSAGE_COLUMNS = """
-    m.seq, m.uuid, m.parent_uuid, m.entry_type, m.kind, m.subtype, m.ts, m.agent_id,
-    m.is_sidechain, m.is_meta, m.model, m.text, m.text_len, m.thinking, m.tool_names,
-    m.has_error, m.error_category, len(m.line_offsets),
-    u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens, u.cost
-"""
-
-MESSAGE_USAGE_JOIN = """
-LEFT JOIN (SELECT * FROM usage WHERE project_hash = ? AND session_id = ?) u
-    ON u.file_id = m.file_id AND u.usage_key = m.usage_key
-"""
-
-# One page, each row with the number of entries the filter keeps (one scan for both).
-MESSAGES_PAGE = f"""
-SELECT {MESSAGE_COLUMNS}, count(*) OVER () AS total
-FROM messages m {MESSAGE_USAGE_JOIN}
-WHERE {MESSAGE_FILTER}
-ORDER BY m.seq
-LIMIT ? OFFSET ?
-"""
-
-MESSAGES_COUNT = f"SELECT count(*) FROM messages m WHERE {MESSAGE_FILTER}"
-
-# A full entry: the list columns, where it came from, and its transcript's path.
-MESSAGE_DETAIL = f"""
-SELECT {MESSAGE_COLUMNS}, m.session_id, m.project_hash, m.message_id, m.request_id,
-    f.path, m.line_offsets, m.line_lens, m.uuids
-FROM messages m {MESSAGE_USAGE_JOIN}
-JOIN files f ON f.file_id = m.file_id
-WHERE m.project_hash = ? AND m.session_id = ? AND m.agent_id = ?
-"""
-
-MESSAGE_BY_UUID = f"{MESSAGE_DETAIL} AND NOT m.dup AND list_contains(m.uuids, ?) LIMIT 1"
-
-MESSAGE_BY_INDEX = f"{MESSAGE_DETAIL} AND m.seq = ?"
-
-MESSAGE_SOURCE = """
-SELECT f.path, m.line_offsets, m.line_lens, m.uuids
-FROM messages m JOIN files f ON f.file_id = m.file_id
-WHERE m.project_hash = ? AND m.session_id = ? AND m.uuid = ?
-LIMIT 1
-"""
-
-
-# Every filter value present in a stream, with its count, in one scan: kinds, tools (messages
-# per tool, calls and results alike: what the `tool` filter returns for each name), models,
-# and the entries with an error.
-FILTER_OPTIONS = f"""
-WITH m AS (
-    SELECT m.kind, m.tool_names, m.model, m.has_error FROM messages m WHERE {MESSAGE_FILTER}
-)
-SELECT 'kind' AS facet, kind AS value, count(*) AS n FROM m GROUP BY kind
-UNION ALL
-SELECT 'tool', name, count(*) FROM (SELECT unnest(list_distinct(tool_names)) AS name FROM m)
-GROUP BY name
-UNION ALL
-SELECT 'model', model, count(*) FROM m WHERE model IS NOT NULL GROUP BY model
-UNION ALL
-SELECT 'errors', NULL, count(*) FROM m WHERE has_error
-ORDER BY facet, n DESC, value
-"""
-
-TOOL_CALLS_OF_MESSAGES = """
-SELECT c.message_uuid, c.tool_use_id, c.name, c.key_arg, c.is_error, c.error_kind,
-    c.duration_ms, c.result_uuid IS NOT NULL, a.agent_id, c.input_json, c.input_len,
-    c.result_uuid
-FROM tool_calls c
-LEFT JOIN (SELECT * FROM agents WHERE project_hash = ? AND session_id = ?) a
-    ON a.spawn_tool_use_id = c.tool_use_id
-WHERE c.project_hash = ? AND c.session_id = ?
-  AND list_contains(?::VARCHAR[], c.message_uuid)
-ORDER BY c.file_id, c.line_no
-"""
+# (message lists and entries: `index.message_queries`)
 
 # ---------------------------------------------------------------------------------------------
 # session sections
@@ -391,11 +300,11 @@ ORDER BY a.start_time NULLS LAST, a.agent_id
 
 # (numbered placeholders: ?1 project, ?2 agent, ?3 session or NULL)
 AGENT_ONE = f"""
-SELECT {AGENT_COLUMNS}, s.title, p.project_path,
+SELECT {AGENT_COLUMNS}, s.title AS session_title, p.project_path,
     (SELECT m.text FROM messages m
      WHERE m.project_hash = ?1 AND m.agent_id = ?2 AND m.session_id = a.session_id
        AND NOT m.dup AND m.entry_type = 'user'
-     ORDER BY m.seq LIMIT 1)
+     ORDER BY m.seq LIMIT 1) AS prompt
 FROM agents a
 LEFT JOIN sessions s ON s.project_hash = a.project_hash AND s.session_id = a.session_id
 LEFT JOIN projects p ON p.path_hash = a.project_hash
@@ -449,8 +358,9 @@ ORDER BY ts NULLS LAST
 # placeholders: tz, BUCKET_WHERE
 DAILY_USAGE = f"""
 SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day, b.model,
-    sum(b.input_tokens), sum(b.output_tokens), sum(b.cache_creation_tokens),
-    sum(b.cache_read_tokens), sum(b.cost::DECIMAL(38, 18))::DOUBLE
+    sum(b.input_tokens) AS input_tokens, sum(b.output_tokens) AS output_tokens,
+    sum(b.cache_creation_tokens) AS cache_creation_tokens,
+    sum(b.cache_read_tokens) AS cache_read_tokens, sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost
 FROM usage_buckets b
 WHERE b.bucket IS NOT NULL AND {BUCKET_WHERE}
 GROUP BY ALL ORDER BY day, b.model
@@ -469,19 +379,21 @@ GROUP BY ALL ORDER BY day
 # pricing, health
 
 MODELS_IN_USE = """
-SELECT u.model, p.price_key, p.input IS NOT NULL,
-    sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE,
-    count(DISTINCT u.project_hash || '/' || u.session_id)
+SELECT u.model, p.price_key, p.input IS NOT NULL AS priced,
+    sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
+    sum(u.cache_creation_tokens) AS cache_creation_tokens,
+    sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost,
+    count(DISTINCT u.project_hash || '/' || u.session_id) AS sessions
 FROM usage u LEFT JOIN model_prices p ON p.model = u.model
 WHERE u.counted AND u.model IS NOT NULL
 GROUP BY ALL ORDER BY sum(u.cost::DECIMAL(38, 18))::DOUBLE DESC, u.model
 """
 
 INDEX_COUNTS = """
-SELECT (SELECT count(*) FROM files), (SELECT coalesce(sum(lines), 0) FROM files),
-    (SELECT coalesce(sum(bad_lines), 0) FROM files), (SELECT count(*) FROM projects),
-    (SELECT count(*) FROM sessions)
+SELECT (SELECT count(*) FROM files) AS files,
+    (SELECT coalesce(sum(lines), 0) FROM files) AS lines,
+    (SELECT coalesce(sum(bad_lines), 0) FROM files) AS bad_lines,
+    (SELECT count(*) FROM projects) AS projects, (SELECT count(*) FROM sessions) AS sessions
 """
 
 BAD_FILES = """
@@ -500,10 +412,14 @@ PROJECT_TOOL_STATS = TOOL_STATS.replace(
 
 PROJECT_SUBAGENT_TYPES = """
 SELECT coalesce(a.agent_type, a.kind) AS agent_type, a.kind, count(*) AS n,
-    count(DISTINCT a.session_id), coalesce(sum(a.errors), 0), coalesce(sum(a.tool_calls), 0),
-    coalesce(sum(a.input_tokens), 0), coalesce(sum(a.output_tokens), 0),
-    coalesce(sum(a.cache_creation_tokens), 0), coalesce(sum(a.cache_read_tokens), 0),
-    coalesce(sum(a.cost::DECIMAL(38, 18))::DOUBLE, 0.0) AS cost, avg(a.duration_seconds)
+    count(DISTINCT a.session_id) AS sessions, coalesce(sum(a.errors), 0) AS errors,
+    coalesce(sum(a.tool_calls), 0) AS tool_calls,
+    coalesce(sum(a.input_tokens), 0) AS input_tokens,
+    coalesce(sum(a.output_tokens), 0) AS output_tokens,
+    coalesce(sum(a.cache_creation_tokens), 0) AS cache_creation_tokens,
+    coalesce(sum(a.cache_read_tokens), 0) AS cache_read_tokens,
+    coalesce(sum(a.cost::DECIMAL(38, 18))::DOUBLE, 0.0) AS cost,
+    avg(a.duration_seconds) AS mean_duration
 FROM agents a
 WHERE a.project_hash = ?
   AND (?::TIMESTAMP IS NULL OR a.end_time >= ?) AND (?::TIMESTAMP IS NULL OR a.start_time < ?)
@@ -512,8 +428,9 @@ ORDER BY cost DESC, n DESC, agent_type, a.kind
 """
 
 PROJECT_SKILLS = """
-SELECT coalesce(c.skill, '?') AS skill, count(*) AS n, count(*) FILTER (WHERE c.is_error),
-    min(c.ts), max(c.ts), count(DISTINCT c.session_id)
+SELECT coalesce(c.skill, '?') AS skill, count(*) AS n,
+    count(*) FILTER (WHERE c.is_error) AS errors, min(c.ts) AS first_used,
+    max(c.ts) AS last_used, count(DISTINCT c.session_id) AS sessions
 FROM (SELECT DISTINCT ON (session_id, tool_use_id) * FROM tool_calls
       WHERE project_hash = ? AND name = 'Skill'
         AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?)) c

@@ -7,27 +7,26 @@ request), so the index does not have to hold every tool output twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import orjson
 
-from claude_code_tracer.models.responses import (
+from claude_code_tracer.index import message_queries as q
+from claude_code_tracer.index.models.common import NamedCount
+from claude_code_tracer.index.models.messages import (
     FilterOptions,
     MessageDetail,
     MessageList,
     MessageSummary,
-    NamedCount,
     ToolCallBrief,
     ToolCallDetail,
 )
-from claude_code_tracer.services import queries as q
-from claude_code_tracer.services.store import NotFound, tokens
+from claude_code_tracer.index.reads import NotFound, Row, fetch_all, fetch_one, row_tokens
 from claude_code_tracer.transcript.content import block_text, entry_text
+from claude_code_tracer.transcript.kinds import Kind
 from claude_code_tracer.transcript.lines import open_regular, read_from, read_lines
-from claude_code_tracer.transcript.rows import MAIN_THREAD
 from claude_code_tracer.transcript.state import PREVIEW_CAP
 
 LIST_TEXT_CAP = 4_000  # characters of text per message in lists
@@ -38,7 +37,7 @@ HUGE_FIELDS = ("originalFile", "originalFileContents")  # whole files kept by Ed
 
 @dataclass(frozen=True)
 class MessageFilter:
-    kind: str | None = None
+    kind: Kind | None = None
     tool: str | None = None
     errors_only: bool = False
     model: str | None = None
@@ -70,32 +69,32 @@ class MessageFilter:
 NO_FILTER = MessageFilter()
 
 
-def _summary(r: Sequence[Any], calls: list[ToolCallBrief], cap: int) -> dict[str, Any]:
-    text = r[11] or ""
-    usage = None if r[18] is None else tokens(r[18], r[19], r[20], r[21])
+def _summary(r: Row, calls: list[ToolCallBrief], cap: int) -> dict[str, Any]:
+    text = r["text"] or ""
+    text_length = int(r["text_len"] or 0)
     return {
-        "index": int(r[0]) if r[0] is not None else -1,
-        "uuid": r[1],
-        "parent_uuid": r[2],
-        "entry_type": r[3],
-        "kind": r[4],
-        "subtype": r[5],
-        "timestamp": r[6],
-        "agent_id": r[7] or None,
-        "is_sidechain": bool(r[8]),
-        "is_meta": bool(r[9]),
-        "model": r[10],
+        "index": int(r["seq"]) if r["seq"] is not None else -1,
+        "uuid": r["uuid"],
+        "parent_uuid": r["parent_uuid"],
+        "entry_type": r["entry_type"],
+        "kind": r["kind"],
+        "subtype": r["subtype"],
+        "timestamp": r["ts"],
+        "agent_id": r["agent_id"] or None,
+        "is_sidechain": bool(r["is_sidechain"]),
+        "is_meta": bool(r["is_meta"]),
+        "model": r["model"],
         "text": text[:cap],
-        "text_length": int(r[12] or 0),
-        "text_truncated": int(r[12] or 0) > min(len(text), cap),
-        "thinking": r[13],
-        "tool_names": list(r[14] or []),
+        "text_length": text_length,
+        "text_truncated": text_length > min(len(text), cap),
+        "thinking": r["thinking"],
+        "tool_names": list(r["tool_names"] or []),
         "tool_calls": calls,
-        "has_error": bool(r[15]),
-        "error_category": r[16],
-        "tokens": usage,
-        "cost": None if r[22] is None else float(r[22]),
-        "line_count": int(r[17] or 1),
+        "has_error": bool(r["has_error"]),
+        "error_category": r["error_category"],
+        "tokens": None if r["input_tokens"] is None else row_tokens(r),
+        "cost": None if r["cost"] is None else float(r["cost"]),
+        "line_count": int(r["line_count"] or 1),
     }
 
 
@@ -109,53 +108,52 @@ class Messages:
         self.agent = agent
         self._own = (project, session)
 
-    def _calls(self, uuids: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    def _calls(self, uuids: list[str]) -> dict[str, list[Row]]:
         if not uuids:
             return {}
-        rows = self.cur.execute(
-            q.TOOL_CALLS_OF_MESSAGES, [*self._own, *self._own, uuids]
-        ).fetchall()
-        out: dict[str, list[tuple[Any, ...]]] = {}
+        rows = fetch_all(self.cur, q.TOOL_CALLS_OF_MESSAGES, [*self._own, *self._own, uuids])
+        out: dict[str, list[Row]] = {}
         for r in rows:
-            out.setdefault(r[0], []).append(r)
+            out.setdefault(r["message_uuid"], []).append(r)
         return out
 
     @staticmethod
-    def _brief(r: tuple[Any, ...]) -> ToolCallBrief:
+    def _brief(r: Row) -> ToolCallBrief:
         return ToolCallBrief(
-            tool_use_id=r[1],
-            name=r[2],
-            key_arg=r[3],
-            is_error=r[4],
-            error_kind=r[5],
-            duration_ms=r[6],
-            has_result=bool(r[7]),
-            subagent_id=r[8],
+            tool_use_id=r["tool_use_id"],
+            name=r["name"],
+            key_arg=r["key_arg"],
+            is_error=r["is_error"],
+            error_kind=r["error_kind"],
+            duration_ms=r["duration_ms"],
+            has_result=bool(r["has_result"]),
+            subagent_id=r["subagent_id"],
         )
 
     def _found_in_sources(self, flt: MessageFilter) -> tuple[str, ...]:
         """Entries cut short in the index whose full text holds the search term."""
         assert flt.search is not None
         unsearched = replace(flt, search=None, found=())
-        rows = self.cur.execute(
+        rows = fetch_all(
+            self.cur,
             q.MESSAGES_TRUNCATED,
             [*unsearched.params(self.project, self.session, self.agent), PREVIEW_CAP],
-        ).fetchall()
+        )
         needle = flt.search.lower()
         found = []
-        by_path: dict[str, list[tuple[Any, ...]]] = {}
+        by_path: dict[str, list[Row]] = {}
         for row in rows:
-            by_path.setdefault(row[1], []).append(row)
+            by_path.setdefault(row["path"], []).append(row)
         for path, entries in by_path.items():  # each transcript opened once
             try:
                 stream = open_regular(path)
             except OSError:
                 continue
             with stream:
-                for uuid, _, offsets, lengths, uuids in entries:
-                    lines = read_from(stream, offsets, lengths, uuids)
+                for r in entries:
+                    lines = read_from(stream, r["line_offsets"], r["line_lens"], r["uuids"])
                     if lines and needle in entry_text(lines).lower():
-                        found.append(uuid)
+                        found.append(r["uuid"])
         return tuple(found)
 
     def page(
@@ -164,18 +162,18 @@ class Messages:
         if flt.search:
             flt = replace(flt, found=self._found_in_sources(flt))
         params = flt.params(self.project, self.session, self.agent)
-        rows = self.cur.execute(
-            q.MESSAGES_PAGE, [*self._own, *params, per_page, (page - 1) * per_page]
-        ).fetchall()
+        rows = fetch_all(
+            self.cur, q.MESSAGES_PAGE, [*self._own, *params, per_page, (page - 1) * per_page]
+        )
         if rows:
-            total = int(rows[0][-1])
+            total = int(rows[0]["total"])
         else:  # a page past the end: the total still counts
-            total_row = self.cur.execute(q.MESSAGES_COUNT, params).fetchone()
-            total = int(total_row[0]) if total_row else 0
-        calls = self._calls([r[1] for r in rows])
+            total_row = fetch_one(self.cur, q.MESSAGES_COUNT, params)
+            total = int(total_row["total"]) if total_row else 0
+        calls = self._calls([r["uuid"] for r in rows])
         items = [
             MessageSummary(
-                **_summary(r, [self._brief(c) for c in calls.get(r[1], [])], LIST_TEXT_CAP)
+                **_summary(r, [self._brief(c) for c in calls.get(r["uuid"], [])], LIST_TEXT_CAP)
             )
             for r in rows
         ]
@@ -191,11 +189,11 @@ class Messages:
         params = NO_FILTER.params(self.project, self.session, self.agent)
         facets: dict[str, list[NamedCount]] = {"kind": [], "tool": [], "model": []}
         errors = 0
-        for facet, value, n in self.cur.execute(q.FILTER_OPTIONS, params).fetchall():
-            if facet == "errors":
-                errors = int(n)
+        for r in fetch_all(self.cur, q.FILTER_OPTIONS, params):
+            if r["facet"] == "errors":
+                errors = int(r["n"])
             else:
-                facets[facet].append(NamedCount(value=str(value), count=int(n)))
+                facets[r["facet"]].append(NamedCount(value=str(r["value"]), count=int(r["n"])))
         return FilterOptions(
             total=sum(k.count for k in facets["kind"]),
             types=facets["kind"],
@@ -207,25 +205,27 @@ class Messages:
     # -- one message --------------------------------------------------------------------------
 
     def by_uuid(self, uuid: str) -> MessageDetail:
-        row = self.cur.execute(
-            q.MESSAGE_BY_UUID, [*self._own, self.project, self.session, self.agent, uuid]
-        ).fetchone()
+        row = fetch_one(
+            self.cur, q.MESSAGE_BY_UUID, [*self._own, self.project, self.session, self.agent, uuid]
+        )
         if row is None:
             raise NotFound("message")
         return self._detail(row)
 
     def by_index(self, index: int) -> MessageDetail:
-        row = self.cur.execute(
-            q.MESSAGE_BY_INDEX, [*self._own, self.project, self.session, self.agent, index]
-        ).fetchone()
+        row = fetch_one(
+            self.cur,
+            q.MESSAGE_BY_INDEX,
+            [*self._own, self.project, self.session, self.agent, index],
+        )
         if row is None:
             raise NotFound("message")
         return self._detail(row)
 
-    def _detail(self, r: tuple[Any, ...]) -> MessageDetail:
-        uuid = r[1]
+    def _detail(self, r: Row) -> MessageDetail:
+        uuid = r["uuid"]
         call_rows = self._calls([uuid]).get(uuid, [])
-        lines = read_lines(r[27], r[28], r[29], r[30])
+        lines = read_lines(r["path"], r["line_offsets"], r["line_lens"], r["uuids"])
         blocks: list[Any] = []
         usage: dict[str, Any] | None = None
         tool_use_result: Any = None
@@ -246,13 +246,13 @@ class Messages:
                 if obj.get("type") == "attachment":
                     blocks.append({"type": "attachment", "attachment": sanitize(obj["attachment"])})
         details = [self._tool_detail(c, blocks) for c in call_rows]
-        base = _summary(r, [self._brief(c) for c in call_rows], len(r[11] or ""))
+        base = _summary(r, [self._brief(c) for c in call_rows], len(r["text"] or ""))
         return MessageDetail(
             **base,
-            session_id=r[23],
-            project_hash=r[24],
-            message_id=r[25],
-            request_id=r[26],
+            session_id=r["session_id"],
+            project_hash=r["project_hash"],
+            message_id=r["message_id"],
+            request_id=r["request_id"],
             cwd=envelope(lines, "cwd"),
             git_branch=envelope(lines, "gitBranch"),
             version=envelope(lines, "version"),
@@ -263,46 +263,46 @@ class Messages:
             source_available=lines is not None,
         )
 
-    def _tool_detail(self, c: tuple[Any, ...], blocks: list[Any]) -> ToolCallDetail:
+    def _tool_detail(self, c: Row, blocks: list[Any]) -> ToolCallDetail:
+        tool_use_id = c["tool_use_id"]
         tool_input: Any = None
         for b in blocks:
             if (
                 isinstance(b, dict)
                 and b.get("type") in ("tool_use", "server_tool_use")
-                and b.get("id") == c[1]
+                and b.get("id") == tool_use_id
             ):
                 tool_input = b.get("input")
                 break
         else:
+            kept = c["input_json"]
             try:
-                tool_input = orjson.loads(c[9]) if c[9] and len(c[9]) == c[10] else c[9]
+                tool_input = orjson.loads(kept) if kept and len(kept) == c["input_len"] else kept
             except orjson.JSONDecodeError:
-                tool_input = c[9]
-        result, structured = self._result(c[11], c[1])
+                tool_input = kept
+        result, structured = self._result(c["result_uuid"], tool_use_id)
         return ToolCallDetail(
-            tool_use_id=c[1],
-            name=c[2],
-            key_arg=c[3],
+            tool_use_id=tool_use_id,
+            name=c["name"],
+            key_arg=c["key_arg"],
             input=tool_input,
             result=None if result is None else result[:RESULT_CAP],
             result_truncated=result is not None and len(result) > RESULT_CAP,
-            result_uuid=c[11],
-            is_error=c[4],
-            error_kind=c[5],
-            duration_ms=c[6],
+            result_uuid=c["result_uuid"],
+            is_error=c["is_error"],
+            error_kind=c["error_kind"],
+            duration_ms=c["duration_ms"],
             tool_use_result=structured,
-            subagent_id=c[8],
+            subagent_id=c["subagent_id"],
         )
 
     def _result(self, result_uuid: str | None, tool_use_id: str) -> tuple[str | None, Any]:
         if not result_uuid:
             return None, None
-        row = self.cur.execute(
-            q.MESSAGE_SOURCE, [self.project, self.session, result_uuid]
-        ).fetchone()
+        row = fetch_one(self.cur, q.MESSAGE_SOURCE, [self.project, self.session, result_uuid])
         if row is None:
             return None, None
-        lines = read_lines(row[0], row[1], row[2], row[3])
+        lines = read_lines(row["path"], row["line_offsets"], row["line_lens"], row["uuids"])
         if not lines:
             return None, None
         for obj in lines:
@@ -343,7 +343,3 @@ def sanitize(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [sanitize(item, depth + 1) for item in value]
     return value
-
-
-def stream_for(agent_id: str | None) -> str:
-    return agent_id or MAIN_THREAD

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import duckdb
 
-from claude_code_tracer.services.metrics import COST_SQL
+from claude_code_tracer.index.cost import COST_SQL
 
 SCOPE_TABLES = (
     "CREATE OR REPLACE TEMP TABLE _scope_sessions (project_hash VARCHAR, session_id VARCHAR)",
@@ -422,6 +422,12 @@ SELECT s.project_hash,
 FROM s LEFT JOIN mu USING (project_hash)
 GROUP BY s.project_hash
 """
+
+
+def open_scope(cur: duckdb.DuckDBPyConnection) -> None:
+    """Empty scope tables: the sessions and usage keys to refresh are added as rows go."""
+    for statement in SCOPE_TABLES:
+        cur.execute(statement)
 
 
 def refresh(cur: duckdb.DuckDBPyConnection, *, full: bool) -> None:

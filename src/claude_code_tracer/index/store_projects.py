@@ -1,0 +1,118 @@
+"""Reads of projects: the list, and a project's tools, subagents and skills over a range."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from claude_code_tracer.index import queries as q
+from claude_code_tracer.index.models.projects import (
+    ProjectList,
+    ProjectSkill,
+    ProjectSkillList,
+    ProjectSummary,
+    SubagentTypeList,
+    SubagentTypeStat,
+)
+from claude_code_tracer.index.models.sessions import ToolStats
+from claude_code_tracer.index.queries import ProjectSort
+from claude_code_tracer.index.reads import (
+    ALL_TIME,
+    Reader,
+    Row,
+    TimeRange,
+    cache_hit_rate,
+    row_tokens,
+    sum_tokens,
+    tool_stats,
+)
+
+
+class ProjectReads(Reader):
+    def projects(
+        self,
+        rng: TimeRange = ALL_TIME,
+        sort: ProjectSort = "last_activity",
+        search: str | None = None,
+    ) -> ProjectList:
+        order = q.PROJECT_SORTS[sort]
+        if rng.start is None and rng.end is None:
+            rows = self._all(q.PROJECTS_ALL.format(order=order), [search, search])
+        else:
+            start = rng.start or datetime(1970, 1, 1)
+            end = rng.end or datetime(9999, 1, 1)
+            rows = self._all(
+                q.PROJECTS_RANGE.format(order=order), [start, end, start, end, search, search]
+            )
+        items = [self._project(r) for r in rows]
+        return ProjectList(
+            projects=items,
+            total=len(items),
+            tokens=sum_tokens([p.tokens for p in items]),
+            total_cost=sum(p.total_cost for p in items),
+        )
+
+    @staticmethod
+    def _project(r: Row) -> ProjectSummary:
+        t = row_tokens(r)
+        return ProjectSummary(
+            path_hash=r["path_hash"],
+            project_path=r["project_path"],
+            session_count=int(r["session_count"] or 0),
+            message_count=int(r["message_count"] or 0),
+            tool_calls=int(r["tool_calls"] or 0),
+            errors=int(r["errors"] or 0),
+            tokens=t,
+            total_cost=float(r["total_cost"] or 0.0),
+            cache_hit_rate=cache_hit_rate(t),
+            first_activity=r["first_activity"],
+            last_activity=r["last_activity"],
+            models=list(r["models"] or []),
+        )
+
+    def project_tools(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ToolStats:
+        """Tool calls of a project (subagents included) made within `rng`."""
+        self.project_path(path_hash)
+        params = [path_hash, path_hash, None, None, None, None, *rng.params()]
+        return tool_stats(self._all(q.PROJECT_TOOL_STATS, params))
+
+    def project_subagents(self, path_hash: str, rng: TimeRange = ALL_TIME) -> SubagentTypeList:
+        """Subagents of a project active within `rng`, by type."""
+        self.project_path(path_hash)
+        types = [
+            SubagentTypeStat(
+                agent_type=r["agent_type"] or "?",
+                kind=r["kind"] or "task",
+                count=int(r["n"]),
+                sessions=int(r["sessions"]),
+                errors=int(r["errors"]),
+                tool_calls=int(r["tool_calls"]),
+                tokens=row_tokens(r),
+                cost=float(r["cost"]),
+                mean_duration_seconds=(
+                    None if r["mean_duration"] is None else round(float(r["mean_duration"]), 3)
+                ),
+            )
+            for r in self._all(q.PROJECT_SUBAGENT_TYPES, [path_hash, *rng.params()])
+        ]
+        return SubagentTypeList(
+            types=types,
+            total=sum(t.count for t in types),
+            tokens=sum_tokens([t.tokens for t in types]),
+            cost=sum(t.cost for t in types),
+        )
+
+    def project_skills(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ProjectSkillList:
+        """Skills a project invoked within `rng`."""
+        self.project_path(path_hash)
+        skills = [
+            ProjectSkill(
+                skill=r["skill"],
+                count=int(r["n"]),
+                errors=int(r["errors"]),
+                first_used=r["first_used"],
+                last_used=r["last_used"],
+                sessions=int(r["sessions"]),
+            )
+            for r in self._all(q.PROJECT_SKILLS, [path_hash, *rng.params()])
+        ]
+        return ProjectSkillList(skills=skills, total=sum(s.count for s in skills))
