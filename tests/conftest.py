@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from claude_code_tracer.index.schema import Database
-from claude_code_tracer.services.indexer import Indexer, SyncReport
+from claude_code_tracer.ingest.sync import Indexer, SyncReport
 from claude_code_tracer.services.metrics import PriceBook
 from claude_code_tracer.transcripts import ClaudeDir
 

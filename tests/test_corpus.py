@@ -35,7 +35,7 @@ CCUSAGE_COST = 33.68428815
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from claude_code_tracer.index.schema import Database
-    from claude_code_tracer.services.indexer import Indexer
+    from claude_code_tracer.ingest.sync import Indexer
     from claude_code_tracer.services.metrics import PriceBook
 
     cache = tmp_path_factory.mktemp("corpus-cache")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.services import batches
+from claude_code_tracer.ingest import batches
 from claude_code_tracer.transcript import lines as reader
 from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import ClaudeDir, Session, Usage

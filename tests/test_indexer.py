@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, discover
-from claude_code_tracer.services import batches, indexer, workers
+from claude_code_tracer.index.schema import SCHEMA_VERSION, Database
+from claude_code_tracer.ingest import batches, sync, workers
+from claude_code_tracer.ingest.discovery import discover
 from claude_code_tracer.transcript import parser
 from claude_code_tracer.transcript.state import FileJob, ParsedFile
 from claude_code_tracer.transcripts import (
@@ -341,17 +342,17 @@ def test_worker_processes_give_the_same_index_as_one_process(
     if shared_memory:
         spool.mkdir()
     monkeypatch.setattr(workers, "SHARED_MEMORY_DIR", str(spool))
-    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(sync, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(batches, "CHUNK_FILES", 2)
     handed: list[int] = []  # files spooled per result, as the main process receives them
-    unspool = batches.ChunkResult.unspool
+    unspool = workers.unspool
 
     def counting(result: batches.ChunkResult) -> batches.ChunkResult:
         handed.append(len(result.spooled))
         assert all(os.path.exists(p) for p in result.spooled.values())
         return unspool(result)
 
-    monkeypatch.setattr(batches.ChunkResult, "unspool", counting)
+    monkeypatch.setattr(workers, "unspool", counting)
     pooled = make_index(claude_dir.root, name="pooled", workers=2)
     assert {name: pooled.rows(sql) for name, sql in FACTS.items()} | derived(pooled) == expected
     assert len(expected["messages"]) > 20
@@ -372,7 +373,7 @@ def test_tables_that_cannot_be_spooled_are_handed_over_whole(
     result = batches.parse_chunk([(job, src)])
     assert result.tables["messages"].num_rows > 5
 
-    assert batches.parse_chunk([(job, src)], str(tmp_path / "missing")).spooled == {}
+    assert workers.parse_spooled([(job, src)], str(tmp_path / "missing")).spooled == {}
 
     full = tmp_path / "full"
     full.mkdir()
@@ -386,10 +387,10 @@ def test_tables_that_cannot_be_spooled_are_handed_over_whole(
         return real_new_file(sink, schema)
 
     monkeypatch.setattr(batches.pa.ipc, "new_file", fill_up)
-    handed = result.spool(str(full))
+    handed = workers.spool(result, str(full))
     assert written and handed is result and handed.spooled == {}
     assert list(full.iterdir()) == []
-    assert handed.unspool().tables["messages"].equals(result.tables["messages"])
+    assert workers.unspool(handed).tables["messages"].equals(result.tables["messages"])
 
 
 def test_spool_directories_of_killed_indexes_are_swept(
@@ -428,12 +429,12 @@ def test_workers_started_ahead_serve_the_first_sync_and_no_later_one(
     db_path.unlink()
 
     expected = derived(make_index(claude_dir.root, name="single"))
-    monkeypatch.setattr(indexer, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(sync, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(batches, "CHUNK_FILES", 2)
     pool = workers.prestart(db_path, requested=2)
     assert pool is not None
     spawned: list[int] = []
-    monkeypatch.setattr(indexer, "spawn_pool", lambda n: spawned.append(n) or workers.spawn_pool(n))
+    monkeypatch.setattr(sync, "spawn_pool", lambda n: spawned.append(n) or workers.spawn_pool(n))
     ahead = make_index(claude_dir.root, name="ahead", sync=False, workers=2)
     ahead.indexer.pool = pool
     ahead.sync()

@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
 from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, IndexInUse
+from claude_code_tracer.ingest import batches, sync
+from claude_code_tracer.ingest.sync import Cancelled, IndexStatus
 from claude_code_tracer.main import create_app
-from claude_code_tracer.services import batches, indexer
-from claude_code_tracer.services.indexer import Cancelled, IndexStatus
 from claude_code_tracer.services.runtime import Runtime
 from claude_code_tracer.transcripts import ClaudeDir, Usage
 from conftest import IndexFactory
@@ -104,8 +104,8 @@ def many_sessions(claude: ClaudeDir) -> None:
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """One file per batch and a commit after each: many places to stop."""
     monkeypatch.setattr(batches, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(indexer, "COMMIT_BYTES", 1)
-    monkeypatch.setattr(indexer, "SINGLE_TRANSACTION_BYTES", 0)
+    monkeypatch.setattr(sync, "COMMIT_BYTES", 1)
+    monkeypatch.setattr(sync, "SINGLE_TRANSACTION_BYTES", 0)
 
 
 def stop_after_first_batch(ix: Any) -> Callable[[IndexStatus], None]:
@@ -127,8 +127,8 @@ def test_an_interrupted_index_resumes_to_the_same_totals(
     expected = totals(make_index(claude_dir.root, name="whole").db)
     monkeypatch.setattr(batches, "CHUNK_BYTES", 1)
     if mode == "batched":
-        monkeypatch.setattr(indexer, "COMMIT_BYTES", 1)
-        monkeypatch.setattr(indexer, "SINGLE_TRANSACTION_BYTES", 0)
+        monkeypatch.setattr(sync, "COMMIT_BYTES", 1)
+        monkeypatch.setattr(sync, "SINGLE_TRANSACTION_BYTES", 0)
 
     first = make_index(claude_dir.root, name="stopped", sync=False)
     with pytest.raises(Cancelled):
@@ -157,9 +157,9 @@ def test_a_bulk_load_checkpointing_along_the_way_gives_the_same_totals(
     many_sessions(claude_dir)
     expected = totals(make_index(claude_dir.root, name="whole").db)
     monkeypatch.setattr(batches, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(indexer, "COMMIT_BYTES", 1)
-    monkeypatch.setattr(indexer, "SINGLE_TRANSACTION_BYTES", 0)
-    monkeypatch.setattr(indexer, "BULK_WAL_LIMIT", "1KB")
+    monkeypatch.setattr(sync, "COMMIT_BYTES", 1)
+    monkeypatch.setattr(sync, "SINGLE_TRANSACTION_BYTES", 0)
+    monkeypatch.setattr(sync, "BULK_WAL_LIMIT", "1KB")
     ix = make_index(claude_dir.root, name="stepped", sync=False)
     wal = Path(f"{ix.db.path}.wal")
     sizes: list[int] = []

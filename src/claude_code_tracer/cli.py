@@ -22,7 +22,7 @@ from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 if TYPE_CHECKING:
     import uvicorn
 
-    from claude_code_tracer.services.indexer import IndexStatus
+    from claude_code_tracer.ingest.sync import IndexStatus
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 RELOAD_HOST_ENV = "CCTRACER_RELOAD_HOST"  # the --host of a --reload run, for its app processes
@@ -186,7 +186,7 @@ def stopping_server(config: uvicorn.Config, stop: threading.Event) -> uvicorn.Se
 
 def serve(settings: Settings) -> None:
     """Start indexing at once, then load the web stack and serve while the index fills."""
-    from claude_code_tracer.services.workers import prestart
+    from claude_code_tracer.ingest.workers import prestart
 
     pool = prestart(settings.db_path, settings.workers)  # a first index: workers start now
 

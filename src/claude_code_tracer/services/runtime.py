@@ -12,7 +12,7 @@ from typing import Any
 
 from claude_code_tracer.config import Settings
 from claude_code_tracer.index.schema import Database
-from claude_code_tracer.services.indexer import (
+from claude_code_tracer.ingest.sync import (
     Cancelled,
     Indexer,
     IndexStatus,

@@ -1,16 +1,13 @@
-"""Parsed rows -> Arrow batches, the unit of work of the indexer's worker processes.
+"""Parsed rows -> Arrow batches, the unit of work of the worker processes.
 
-Worker processes import this module only (the parser, Arrow, the row specs), so they start
-fast; the database and the web stack stay in the main process.
+Worker processes import this module (the parser, Arrow, the row specs) and `ingest.workers`
+only, so they start fast; the database and the web stack stay in the main process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
-import os
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,38 +68,7 @@ class ChunkResult:
     models: set[str]
     files: int
     bytes_read: int
-    spooled: dict[str, str] = field(default_factory=dict)  # tables written to files, by name
-
-    def spool(self, directory: str) -> ChunkResult:
-        """The tables as Arrow files in `directory` (a memory file system): the main process
-        maps them rather than reading a pickled copy through a pipe."""
-        stem = os.path.join(directory, uuid.uuid4().hex)
-        paths: dict[str, str] = {}
-        kept: dict[str, pa.Table] = {}
-        try:
-            for name, table in self.tables.items():
-                if table.num_rows == 0:
-                    kept[name] = table
-                    continue
-                path = paths[name] = f"{stem}-{name}.arrow"
-                with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
-                    out.write_table(table)
-        except OSError:  # full (a container's small /dev/shm) or gone: hand them over pickled
-            for path in paths.values():
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-            return self
-        return ChunkResult(kept, self.models, self.files, self.bytes_read, paths)
-
-    def unspool(self) -> ChunkResult:
-        """Map spooled tables back (no copy); their files are removed once mapped."""
-        if not self.spooled:
-            return self
-        tables = dict(self.tables)
-        for name, path in self.spooled.items():
-            tables[name] = pa.ipc.open_file(pa.memory_map(path)).read_all()
-            os.unlink(path)
-        return ChunkResult(tables, self.models, self.files, self.bytes_read)
+    spooled: dict[str, str] = field(default_factory=dict)  # tables left in files (`workers`)
 
 
 def files_row(job: FileJob, src: Source, facts: FileFacts, now_ms: int) -> tuple[Any, ...]:
@@ -143,19 +109,18 @@ def files_row(job: FileJob, src: Source, facts: FileFacts, now_ms: int) -> tuple
     )
 
 
-def parse_chunk(work: list[tuple[FileJob, Source]], spool: str = "") -> ChunkResult:
-    """Parse several files into one Arrow table per table (runs in a worker process); with
-    `spool`, the tables are handed over as files in that directory.
+def parse_chunk(work: list[tuple[FileJob, Source]]) -> ChunkResult:
+    """Parse several files into one Arrow table per table (in a worker process, or in-process
+    for a small sync).
 
     The parser builds no reference cycles, so the cyclic garbage collector is paused while
     it runs: it would otherwise rescan every row built so far, again and again.
     """
     gc.disable()
     try:
-        result = _parse_chunk(work)
+        return _parse_chunk(work)
     finally:
         gc.enable()
-    return result.spool(spool) if spool else result
 
 
 def _parse_chunk(work: list[tuple[FileJob, Source]]) -> ChunkResult:

@@ -4,7 +4,8 @@ A sync discovers the transcripts, drops the facts of files that changed or vanis
 the changed ones (in worker processes when there is a lot to read), inserts their rows in
 bulk through Arrow, and recomputes the derived facts of the sessions it touched. Facts and
 file bookkeeping are committed together, so an interrupted index resumes where it stopped
-and ends with the same totals.
+and ends with the same totals. The statements are those of `index.writes`; the prices come
+from anything that resolves a model name (`index.prices.PriceResolver`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,11 +25,12 @@ import duckdb
 from claude_code_tracer.index import rollups, writes
 from claude_code_tracer.index.models.system import BadFile, IndexState
 from claude_code_tracer.index.prices import PriceResolver
-from claude_code_tracer.index.schema import Database, DiscoveredFile
-from claude_code_tracer.index.schema import discover as discover_files
+from claude_code_tracer.index.schema import Database
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.services.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
-from claude_code_tracer.services.workers import spawn_pool, spool_dir, worker_count
+from claude_code_tracer.ingest.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
+from claude_code_tracer.ingest.discovery import DiscoveredFile
+from claude_code_tracer.ingest.discovery import discover as discover_files
+from claude_code_tracer.ingest.workers import parse_in_pool, spawn_pool, spool_dir, worker_count
 from claude_code_tracer.transcript.state import FileJob
 
 log = logging.getLogger(__name__)
@@ -289,19 +291,7 @@ class Indexer:
         workers = min(self.workers, len(chunks))
         started, self.pool = self.pool, None
         with spool_dir() as spool, started or spawn_pool(workers) as pool:
-            pending: set[Future[ChunkResult]] = set()
-            queue = list(reversed(chunks))
-            limit = workers + 1  # bounded in-flight work keeps memory bounded
-            try:
-                while queue or pending:
-                    while queue and len(pending) < limit:
-                        pending.add(pool.submit(parse_chunk, queue.pop(), spool))
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        yield future.result().unspool()
-            finally:
-                for future in pending:
-                    future.cancel()
+            yield from parse_in_pool(pool, chunks, spool, limit=workers + 1)
 
     def _ingest(
         self,
