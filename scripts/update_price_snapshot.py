@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from claude_code_tracer.config import PRICING_URL
-from claude_code_tracer.services.metrics import SNAPSHOT_RESOURCE, filter_claude_entries
+from claude_code_tracer.pricing import SNAPSHOT_RESOURCE, filter_claude_entries
 
 OUT = Path(__file__).resolve().parent.parent / "src/claude_code_tracer/data" / SNAPSHOT_RESOURCE
 

@@ -12,7 +12,7 @@ import pytest
 
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.ingest.sync import Indexer, SyncReport
-from claude_code_tracer.services.metrics import PriceBook
+from claude_code_tracer.pricing import PriceBook
 from claude_code_tracer.transcripts import ClaudeDir
 
 

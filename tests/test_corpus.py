@@ -36,7 +36,7 @@ CCUSAGE_COST = 33.68428815
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from claude_code_tracer.index.schema import Database
     from claude_code_tracer.ingest.sync import Indexer
-    from claude_code_tracer.services.metrics import PriceBook
+    from claude_code_tracer.pricing import PriceBook
 
     cache = tmp_path_factory.mktemp("corpus-cache")
     db = Database(cache / "index.duckdb")

@@ -24,7 +24,7 @@ from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, IndexInUse
 from claude_code_tracer.ingest import batches, sync
 from claude_code_tracer.ingest.sync import Cancelled, IndexStatus
 from claude_code_tracer.main import create_app
-from claude_code_tracer.services.runtime import Runtime
+from claude_code_tracer.runtime import Runtime
 from claude_code_tracer.transcripts import ClaudeDir, Usage
 from conftest import IndexFactory
 from safety import (

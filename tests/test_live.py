@@ -15,8 +15,8 @@ import httpx
 import orjson
 import pytest
 
+from claude_code_tracer import live
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.services import live
 from claude_code_tracer.transcripts import ClaudeDir, Session, Usage
 from conftest import IndexFactory
 from servers import LiveServer, live_server

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from claude_code_tracer.index import queries, rollups
-from claude_code_tracer.services.metrics import (
+from claude_code_tracer.pricing import (
     PriceBook,
     PriceTable,
     fetch_table,

@@ -17,15 +17,19 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 from claude_code_tracer import __version__
-from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from claude_code_tracer.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    LOOPBACK,
+    RELOAD_HOST_ENV,
+    Settings,
+)
 
 if TYPE_CHECKING:
     import uvicorn
 
     from claude_code_tracer.ingest.sync import IndexStatus
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-RELOAD_HOST_ENV = "CCTRACER_RELOAD_HOST"  # the --host of a --reload run, for its app processes
 DEMO_MAX_AGE_S = 6 * 3600.0
 
 
@@ -191,7 +195,7 @@ def serve(settings: Settings) -> None:
     pool = prestart(settings.db_path, settings.workers)  # a first index: workers start now
 
     try:
-        from claude_code_tracer.services.runtime import Runtime
+        from claude_code_tracer.runtime import Runtime
 
         runtime = Runtime(settings, progress=ProgressBar(sys.stderr), pool=pool)
     except BaseException:

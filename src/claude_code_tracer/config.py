@@ -17,6 +17,10 @@ PRICING_URL = (
     "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 )
 TRUTHY = {"1", "true", "yes", "on"}
+# the addresses that reach this machine only: served on one of them, the app warns of nothing
+# and a Host header naming any of them is always answered
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+RELOAD_HOST_ENV = "CCTRACER_RELOAD_HOST"  # the --host of a --reload run, for its app processes
 
 
 def _home(env: Mapping[str, str]) -> Path:

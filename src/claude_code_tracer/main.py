@@ -20,16 +20,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claude_code_tracer import __version__
 from claude_code_tracer.cache import ResponseCache
-from claude_code_tracer.config import Settings
+from claude_code_tracer.config import LOOPBACK, RELOAD_HOST_ENV, Settings
 from claude_code_tracer.index.models.system import ErrorBody, ErrorResponse
 from claude_code_tracer.index.reads import NotFound
 from claude_code_tracer.routers import metrics, pages, projects, sessions, subagents, system
-from claude_code_tracer.services.runtime import Runtime
+from claude_code_tracer.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
@@ -65,7 +64,7 @@ def error_response(
 
 
 def allowed_hosts(settings: Settings) -> frozenset[str]:
-    hosts = {*LOOPBACK_HOSTS, settings.host, *settings.extra_hosts}
+    hosts = {*LOOPBACK, settings.host, *settings.extra_hosts}
     return frozenset(h.lower() for h in hosts if h)
 
 
@@ -120,7 +119,7 @@ class GuardedApp(FastAPI):
     """FastAPI with the guard outside every other layer, so that the Host check comes first
     and the answers of the last-resort error handler carry the security headers too."""
 
-    guard_hosts: frozenset[str] = frozenset(LOOPBACK_HOSTS)
+    guard_hosts: frozenset[str] = LOOPBACK
 
     def build_middleware_stack(self) -> ASGIApp:
         return GuardMiddleware(super().build_middleware_stack(), self.guard_hosts)
@@ -226,7 +225,5 @@ def app_from_env() -> FastAPI:
     alone never makes the app answer on another address.
     """
     import os
-
-    from claude_code_tracer.cli import RELOAD_HOST_ENV
 
     return create_app(Settings.from_env(host=os.environ.get(RELOAD_HOST_ENV) or None))

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 13
 
 
-# Derived columns appended to fact tables, filled by the indexer's refresh step, with the
+# Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the
 # value a new row gets (the common answer, so that the refresh only rewrites the exceptions).
 DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "messages": (("dup", "BOOLEAN", "false"),),

@@ -12,7 +12,7 @@ from claude_code_tracer.config import known_timezone
 from claude_code_tracer.index.messages import MessageFilter
 from claude_code_tracer.index.reads import TimeRange
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.services.runtime import Runtime
+from claude_code_tracer.runtime import Runtime
 from claude_code_tracer.transcript.kinds import Kind
 
 MAX_PER_PAGE = 500

@@ -19,8 +19,8 @@ from claude_code_tracer.ingest.sync import (
     Progress,
     SyncReport,
 )
-from claude_code_tracer.services.live import Broker, Watcher
-from claude_code_tracer.services.metrics import PriceBook
+from claude_code_tracer.live import Broker, Watcher
+from claude_code_tracer.pricing import PriceBook
 
 log = logging.getLogger(__name__)
 
