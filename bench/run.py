@@ -395,9 +395,9 @@ def serve_phase(
 
 def page_size() -> int:
     with contextlib.suppress(ImportError, AttributeError):
-        from claude_code_tracer.routers import pages
+        from claude_code_tracer.web.pages import session
 
-        return int(pages.TIMELINE_PER_PAGE)
+        return int(session.TIMELINE_PER_PAGE)
     return 100
 
 

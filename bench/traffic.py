@@ -164,24 +164,18 @@ class Probe:
 def page_routes() -> list[Route]:
     """The dashboard's pages: routes left out of the OpenAPI document, read from the app."""
     try:
-        import importlib
-        import pkgutil
-
         from fastapi.routing import APIRoute
 
-        import claude_code_tracer.routers as package
+        from claude_code_tracer.web.pages import router
 
         found: dict[str, Route] = {}
-        for info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            router = getattr(module, "router", None)
-            for route in getattr(router, "routes", []):
-                if not isinstance(route, APIRoute) or "GET" not in (route.methods or ()):
-                    continue
-                last = route.path.rsplit("/", 1)[-1]
-                if route.include_in_schema or ("." in last and "{" not in last):
-                    continue
-                found[route.path] = Route(route.path, path_params(route.path))
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or "GET" not in (route.methods or ()):
+                continue
+            last = route.path.rsplit("/", 1)[-1]
+            if route.include_in_schema or ("." in last and "{" not in last):
+                continue
+            found[route.path] = Route(route.path, path_params(route.path))
         if found:
             return [Route("/", ()), *sorted(found.values(), key=lambda r: r.path)]
     except ImportError:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from claude_code_tracer.cache import ResponseCache
 from claude_code_tracer.config import Settings
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
 from claude_code_tracer.transcripts import ClaudeDir, Usage
+from claude_code_tracer.web.cache import ResponseCache
 
 U = Usage(input=3, output=30, cache_1h=300, cache_read=3000)
 

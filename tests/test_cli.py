@@ -225,10 +225,10 @@ def test_wheel_carries_templates_static_files_and_the_price_snapshot(tmp_path: P
     pkg = "claude_code_tracer/"
     assert pkg + "data/litellm_claude_prices.json" in names
     assert pkg + "py.typed" in names
-    assert any(n.startswith(pkg + "templates/") and n.endswith(".html") for n in names)
-    assert any(n.startswith(pkg + "static/") and n.endswith(".css") for n in names)
-    assert any(n.startswith(pkg + "static/vendor/") and n.endswith(".js") for n in names)
-    assert pkg + "static/docs-init.js" in names
+    assert any(n.startswith(pkg + "web/templates/") and n.endswith(".html") for n in names)
+    assert any(n.startswith(pkg + "web/static/") and n.endswith(".css") for n in names)
+    assert any(n.startswith(pkg + "web/static/vendor/") and n.endswith(".js") for n in names)
+    assert pkg + "web/static/docs-init.js" in names
     assert "cctracer = claude_code_tracer.cli:main" in entry_points
     assert "claude-code-tracer = claude_code_tracer.cli:main" in entry_points
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]

@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
 from claude_code_tracer.main import create_app
-from claude_code_tracer.routers import pages
+from claude_code_tracer.web.pages import project as project_pages
+from claude_code_tracer.web.pages import session as session_pages
 from dashboard_history import (
     ARCHIVE_HASH,
     BLOG_HASH,
@@ -253,7 +254,7 @@ def test_project_sessions_sort_search_and_pages(
     assert titles == ["Draft a post about caching", "Outline the talk on queues"]
     html = fragment(client, f"{blog}?q=queues", "sessions")
     assert re.findall(r'title="([^"]+)">Outline', html) == ["Outline the talk on queues"]
-    monkeypatch.setattr(pages, "SESSIONS_PER_PAGE", 1)
+    monkeypatch.setattr(project_pages, "SESSIONS_PER_PAGE", 1)
     html = page(client, f"{blog}?page=2")
     assert "Page 2 of 2 · 2 sessions" in html
     assert f'href="{blog}" hx-get="{blog}" hx-target="#sessions"' in html
@@ -374,7 +375,7 @@ def test_timeline_filters(client: TestClient) -> None:
 
 
 def test_timeline_pages_and_chunks(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pages, "TIMELINE_PER_PAGE", 5)
+    monkeypatch.setattr(session_pages, "TIMELINE_PER_PAGE", 5)
     forget_cached_answers(client)
     html = page(client, SESSION)
     assert "page 1 of 5" in html
@@ -454,7 +455,7 @@ def test_tool_output_is_escaped_and_cut_on_demand(
     html = fragment(client, url)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;\n&lt;img src=x onerror=alert(1)&gt;" in html
     assert_safe(html)
-    monkeypatch.setattr("claude_code_tracer.views.OUTPUT_LINES", 1)
+    monkeypatch.setattr("claude_code_tracer.web.entries.OUTPUT_LINES", 1)
     forget_cached_answers(client)
     html = fragment(client, url)
     assert "Show all · 1 more lines</button>" in html
@@ -484,7 +485,7 @@ def test_whole_text_of_an_entry(client: TestClient) -> None:
 def test_entry_links_resolve_to_their_timeline_page(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pages, "TIMELINE_PER_PAGE", 5)
+    monkeypatch.setattr(session_pages, "TIMELINE_PER_PAGE", 5)
     forget_cached_answers(client)
     edit = message(client, "Edit")
     result = message(client, "Edit", kind="tool_result")

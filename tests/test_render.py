@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from claude_code_tracer import render
-from claude_code_tracer.render import DiffLine
+from claude_code_tracer.web import render
+from claude_code_tracer.web.render import DiffLine
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,8 @@ from claude_code_tracer.config import DEFAULT_HOST
 from claude_code_tracer.index import rollups
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
-from claude_code_tracer.routers import pages
 from claude_code_tracer.transcripts import ClaudeDir
+from claude_code_tracer.web import pages
 from safety import (
     T0,
     Ids,

@@ -18,8 +18,8 @@ from claude_code_tracer.index.models.sessions import (
     SubagentList,
     ToolStats,
 )
-from claude_code_tracer.routers.deps import MessageFilterDep, Page, PerPage, StoreDep
 from claude_code_tracer.transcript.kinds import ErrorCategory
+from claude_code_tracer.web.deps import MessageFilterDep, Page, PerPage, StoreDep
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"])
 

@@ -16,7 +16,7 @@ from claude_code_tracer.index.models.metrics import (
 )
 from claude_code_tracer.index.reads import TimeRange
 from claude_code_tracer.index.store_metrics import MAX_SERIES_DAYS
-from claude_code_tracer.routers.deps import (
+from claude_code_tracer.web.deps import (
     RangeDep,
     RuntimeDep,
     Since,

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from claude_code_tracer.index.models.messages import MessageList
 from claude_code_tracer.index.models.sessions import SubagentDetail, ToolStats
-from claude_code_tracer.routers.deps import MessageFilterDep, Page, PerPage, StoreDep
+from claude_code_tracer.web.deps import MessageFilterDep, Page, PerPage, StoreDep
 
 router = APIRouter(prefix="/api/subagents", tags=["subagents"])
 

@@ -19,7 +19,7 @@ from claude_code_tracer.index.models.system import (
     IndexHealth,
     IndexProgress,
 )
-from claude_code_tracer.routers.deps import RuntimeDep
+from claude_code_tracer.web.deps import RuntimeDep
 
 router = APIRouter(tags=["health"])
 

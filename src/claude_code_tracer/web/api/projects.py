@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from claude_code_tracer.index.models.metrics import ProjectMetrics
 from claude_code_tracer.index.models.projects import ProjectList, ProjectSkillList, SubagentTypeList
 from claude_code_tracer.index.models.sessions import SessionList, ToolStats
-from claude_code_tracer.routers.deps import (
-    Order,
+from claude_code_tracer.index.queries import ProjectSort, SessionSort, SortOrder
+from claude_code_tracer.web.deps import (
     Page,
     PerPage,
     RangeDep,
@@ -19,9 +19,6 @@ from claude_code_tracer.routers.deps import (
 )
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
-
-ProjectSort = Literal["last_activity", "first_activity", "cost", "tokens", "sessions", "name"]
-SessionSort = Literal["start", "end", "cost", "tokens", "duration", "messages", "errors"]
 
 
 @router.get("", response_model=ProjectList, summary="List all projects with aggregated metrics")
@@ -44,7 +41,7 @@ def list_sessions(
     page: Page = 1,
     per_page: PerPage = 50,
     sort: Annotated[SessionSort, Query()] = "start",
-    order: Annotated[Order, Query()] = "desc",
+    order: Annotated[SortOrder, Query()] = "desc",
     search: SearchParam = None,
 ) -> SessionList:
     return store.sessions(
