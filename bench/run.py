@@ -32,8 +32,6 @@ from uuid import uuid4
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from harness import (
     MB,
     MIB,
@@ -113,7 +111,7 @@ def ensure_history(args: argparse.Namespace, work: Path) -> Path:
         )
         return history
     if args.tiny:
-        from claude_code_tracer.demo import build_demo
+        from claude_code_tracer.demo.history import build_demo
 
         log(f"building the demo history in {history}")
         build_demo(history)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from claude_code_tracer.demo.builder import ClaudeDir
 from claude_code_tracer.index.schema import Database
-from claude_code_tracer.ingest.sync import Indexer, SyncReport
+from claude_code_tracer.ingest.sync import Indexer
 from claude_code_tracer.pricing import PriceBook
-from claude_code_tracer.transcripts import ClaudeDir
+from helpers.index import Index, IndexFactory
 
 
 @pytest.fixture(autouse=True)
@@ -37,41 +36,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 def claude_dir(tmp_path: Path) -> ClaudeDir:
     """An empty Claude data directory at `tmp_path / "claude"` (the `CLAUDE_DIR`)."""
     return ClaudeDir(tmp_path / "claude", seed=1)
-
-
-@dataclass
-class Index:
-    """A database, an offline price book and an indexer over some data directories."""
-
-    db: Database
-    prices: PriceBook
-    indexer: Indexer
-
-    def sync(self) -> SyncReport:
-        return self.indexer.sync()
-
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with self.db.reading() as cur:
-            return cur.execute(sql, params or []).fetchall()
-
-    def one(self, sql: str, params: list[Any] | None = None) -> Any:
-        """The single value of a one-row, one-column query."""
-        rows = self.rows(sql, params)
-        assert len(rows) == 1, rows
-        assert len(rows[0]) == 1, rows[0]
-        return rows[0][0]
-
-    def dicts(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        with self.db.reading() as cur:
-            cur.execute(sql, params or [])
-            names = [d[0] for d in cur.description or []]
-            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-    def close(self) -> None:
-        self.db.close()
-
-
-IndexFactory = Callable[..., Index]
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from api_fixtures import Api, open_api
+from helpers.api_fixtures import Api, open_api
+from helpers.corpus import CCUSAGE_PROJECTS
 
 CORPUS = (Path(__file__).parents[1] / "../shared/corpus/claude").resolve()
 
@@ -98,8 +99,6 @@ def test_the_corpus_is_all_there(ids: dict[str, Any]) -> None:
 def test_projects_carry_the_required_fields_and_ccusage_tokens(
     corpus: Api, ids: dict[str, Any]
 ) -> None:
-    from test_corpus import CCUSAGE_PROJECTS
-
     got = {}
     for p in ids["projects"]:
         assert set(p) >= PROJECT_FIELDS

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from api_fixtures import (
+from claude_code_tracer.demo.builder import ClaudeDir, bash_op, numbered, read_op
+from helpers.api_fixtures import (
     A1,
     A2,
     A3,
@@ -33,7 +34,6 @@ from api_fixtures import (
     tok,
     world,
 )
-from claude_code_tracer.transcripts import ClaudeDir, bash_op, numbered, read_op
 
 __all__ = ["api", "world"]  # fixtures
 

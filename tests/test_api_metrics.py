@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from api_fixtures import (
+from helpers.api_fixtures import (
     BLOG_HASH,
     HAIKU,
     OPUS,

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from api_fixtures import (
+from helpers.api_fixtures import (
     A1,
     A2,
     A3,

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from api_fixtures import (
+from claude_code_tracer.demo.builder import REJECTED_TEXT
+from helpers.api_fixtures import (
     A1,
     A1_OPUS,
     A2,
@@ -36,7 +37,6 @@ from api_fixtures import (
     total,
     world,
 )
-from claude_code_tracer.transcripts import REJECTED_TEXT
 
 __all__ = ["api", "world"]  # fixtures
 

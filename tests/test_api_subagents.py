@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from api_fixtures import (
+from helpers.api_fixtures import (
     A1,
     B1,
     B2,
@@ -91,7 +91,7 @@ def test_subagents_of_every_layout(api: Api, world: World) -> None:
 
 
 def compact_prompt() -> str:
-    from claude_code_tracer.transcripts import COMPACT_PROMPT
+    from claude_code_tracer.demo.builder import COMPACT_PROMPT
 
     return COMPACT_PROMPT
 

@@ -15,7 +15,10 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api_fixtures import (
+from claude_code_tracer import __version__
+from claude_code_tracer.index.store import Store
+from claude_code_tracer.main import create_app
+from helpers.api_fixtures import (
     A1,
     A2,
     B2,
@@ -27,9 +30,6 @@ from api_fixtures import (
     open_api,
     world,
 )
-from claude_code_tracer import __version__
-from claude_code_tracer.index.store import Store
-from claude_code_tracer.main import create_app
 
 __all__ = ["api", "world"]  # fixtures
 

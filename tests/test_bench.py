@@ -18,11 +18,8 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
 def bench_module(name: str) -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(BENCH))
+    """A module of bench/ (on pytest's `pythonpath`, see pyproject.toml)."""
+    return importlib.import_module(name)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from dashboard_history import (
+from helpers.dashboard_history import (
     BLOG_HASH,
     SHOP_HASH,
     SHOP_SESSION,
@@ -28,7 +28,7 @@ from dashboard_history import (
     append_reply,
     build,
 )
-from servers import LiveServer, live_server
+from helpers.servers import LiveServer, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -412,7 +412,7 @@ def test_live_overview_totals_move(tab_factory: Any, live: Any) -> None:
 
 
 def test_a_20000_entry_session_stays_quick(tab_factory: Any, tmp_path: Path) -> None:
-    from claude_code_tracer.transcripts import ClaudeDir, Usage
+    from claude_code_tracer.demo.builder import ClaudeDir, Usage
 
     claude = ClaudeDir(tmp_path / "claude", seed=5)
     sid = "b16b16b1-0000-4000-8000-000000000000"
@@ -459,7 +459,7 @@ def settle(root: Path) -> None:
 
 
 def test_readme_screenshots_of_the_demo(tab_factory: Any, tmp_path: Path) -> None:
-    from claude_code_tracer.demo import build_demo
+    from claude_code_tracer.demo.history import build_demo
 
     root = build_demo(tmp_path / "demo" / "claude")
     settle(root)

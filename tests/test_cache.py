@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.demo.builder import ClaudeDir, Usage
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
-from claude_code_tracer.transcripts import ClaudeDir, Usage
 from claude_code_tracer.web.cache import ResponseCache
 
 U = Usage(input=3, output=30, cache_1h=300, cache_read=3000)

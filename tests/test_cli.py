@@ -16,7 +16,7 @@ import pytest
 from claude_code_tracer import cli
 from claude_code_tracer.config import DEFAULT_HOST, DEFAULT_PORT, Settings, parse_dir_list
 from claude_code_tracer.ingest.sync import IndexStatus
-from servers import free_port
+from helpers.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from helpers.corpus import CCUSAGE_PROJECTS
+
 CORPUS = (Path(__file__).parents[1] / "../shared/corpus/claude").resolve()
 
 pytestmark = [
@@ -18,16 +20,6 @@ pytestmark = [
     pytest.mark.skipif(not (CORPUS / "projects").is_dir(), reason="no ../shared/corpus"),
 ]
 
-# input, output, cache creation, cache read
-CCUSAGE_PROJECTS = {
-    "-Users-pete-git-moredip-session-share": (22, 12, 19357, 44332),
-    "-Users-pete-tmp-claude-code-sessions": (76, 36, 56411, 203310),
-    "-home-USER-projects-spotter-worktrees-spotter-4te": (2653, 49482, 377624, 16600744),
-    "-home-USER-projects-spotter-worktrees-spotter-fum": (2481, 40320, 260451, 15740561),
-    "-home-USER-projects-spotter-worktrees-spotter-gqc": (198, 38908, 394137, 14972534),
-    "-home-marco-projects-spotter": (1579, 1599, 39677, 438801),
-    "-path-to-Demo": (947, 55562, 185723, 3972113),
-}
 CCUSAGE_TOTALS = (7956, 185919, 1333380, 51972395)
 CCUSAGE_COST = 33.68428815
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.demo import build_demo
+from claude_code_tracer.demo.history import build_demo
 
 NOW = datetime(2026, 3, 2, 16, 30, tzinfo=UTC)
 

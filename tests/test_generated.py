@@ -24,10 +24,10 @@ from schemathesis.checks import (  # type: ignore[attr-defined]
     status_code_conformance,
 )
 
+from claude_code_tracer.demo.builder import ClaudeDir
 from claude_code_tracer.transcript.parser import parse_stream
 from claude_code_tracer.transcript.state import FileJob
-from claude_code_tracer.transcripts import ClaudeDir
-from safety import HOST, Ids, indexed_app, small_history
+from helpers.safety import HOST, Ids, indexed_app, small_history
 
 # -- schemathesis ----------------------------------------------------------------------------------
 

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
+from claude_code_tracer.demo.builder import ClaudeDir, Session, Usage
 from claude_code_tracer.ingest import batches
 from claude_code_tracer.transcript import lines as reader
 from claude_code_tracer.transcript.state import FileJob, ParsedFile
-from claude_code_tracer.transcripts import ClaudeDir, Session, Usage
-from conftest import IndexFactory
-from safety import HTML, SHOP, T0, Crawl, indexed_app, raw_request, totals
+from helpers.index import IndexFactory
+from helpers.safety import HTML, SHOP, T0, Crawl, indexed_app, raw_request, totals
 
 HUGE_LINE = 50 * 1024 * 1024  # over reader.MAX_LINE_BYTES
 N_MAIN = [

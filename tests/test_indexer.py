@@ -13,12 +13,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from claude_code_tracer.index.schema import SCHEMA_VERSION, Database
-from claude_code_tracer.ingest import batches, sync, workers
-from claude_code_tracer.ingest.discovery import discover
-from claude_code_tracer.transcript import parser
-from claude_code_tracer.transcript.state import FileJob, ParsedFile
-from claude_code_tracer.transcripts import (
+from claude_code_tracer.demo.builder import (
     ClaudeDir,
     Session,
     ToolCall,
@@ -26,6 +21,11 @@ from claude_code_tracer.transcripts import (
     bash_op,
     task_call,
 )
+from claude_code_tracer.index.schema import SCHEMA_VERSION, Database
+from claude_code_tracer.ingest import batches, sync, workers
+from claude_code_tracer.ingest.discovery import discover
+from claude_code_tracer.transcript import parser
+from claude_code_tracer.transcript.state import FileJob, ParsedFile
 
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 SONNET = "claude-sonnet-4-5-20250929"

@@ -20,14 +20,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.demo.builder import ClaudeDir, Usage
 from claude_code_tracer.index.schema import SCHEMA_VERSION, Database, IndexInUse
 from claude_code_tracer.ingest import batches, sync
 from claude_code_tracer.ingest.sync import Cancelled, IndexStatus
 from claude_code_tracer.main import create_app
 from claude_code_tracer.runtime import Runtime
-from claude_code_tracer.transcripts import ClaudeDir, Usage
-from conftest import IndexFactory
-from safety import (
+from helpers.index import IndexFactory
+from helpers.safety import (
     BLOG,
     HOST,
     SHOP,

@@ -16,10 +16,10 @@ import orjson
 import pytest
 
 from claude_code_tracer import live
+from claude_code_tracer.demo.builder import ClaudeDir, Session, Usage
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.transcripts import ClaudeDir, Session, Usage
-from conftest import IndexFactory
-from servers import LiveServer, live_server
+from helpers.index import IndexFactory
+from helpers.servers import LiveServer, live_server
 
 CWD = "/home/dev/src/live-app"
 U = Usage(input=4, output=40, cache_1h=400, cache_read=4000)

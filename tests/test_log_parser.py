@@ -12,13 +12,7 @@ from typing import Any
 
 import pytest
 
-from claude_code_tracer.index.messages import Messages
-from claude_code_tracer.transcript import lines as reader
-from claude_code_tracer.transcript import state
-from claude_code_tracer.transcript.parser import parse_file
-from claude_code_tracer.transcript.rows import FACT_TABLES
-from claude_code_tracer.transcript.state import FileJob, ParsedFile
-from claude_code_tracer.transcripts import (
+from claude_code_tracer.demo.builder import (
     ClaudeDir,
     Session,
     ToolCall,
@@ -28,6 +22,12 @@ from claude_code_tracer.transcripts import (
     op,
     task_call,
 )
+from claude_code_tracer.index.messages import Messages
+from claude_code_tracer.transcript import lines as reader
+from claude_code_tracer.transcript import state
+from claude_code_tracer.transcript.parser import parse_file
+from claude_code_tracer.transcript.rows import FACT_TABLES
+from claude_code_tracer.transcript.state import FileJob, ParsedFile
 
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 SPECS = {spec.name: spec for spec in FACT_TABLES}

@@ -18,7 +18,7 @@ from claude_code_tracer.config import Settings
 from claude_code_tracer.main import create_app
 from claude_code_tracer.web.pages import project as project_pages
 from claude_code_tracer.web.pages import session as session_pages
-from dashboard_history import (
+from helpers.dashboard_history import (
     ARCHIVE_HASH,
     BLOG_HASH,
     SHOP_HASH,

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from claude_code_tracer.demo.builder import ClaudeDir, Usage
 from claude_code_tracer.index import queries, rollups
 from claude_code_tracer.pricing import (
     PriceBook,
@@ -23,7 +24,6 @@ from claude_code_tracer.pricing import (
     load_snapshot,
     write_cache,
 )
-from claude_code_tracer.transcripts import ClaudeDir, Usage
 
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 TEST_MODEL = "claude-test-1"

@@ -22,12 +22,12 @@ from starlette.middleware.cors import CORSMiddleware
 
 from claude_code_tracer import cli
 from claude_code_tracer.config import DEFAULT_HOST
+from claude_code_tracer.demo.builder import ClaudeDir
 from claude_code_tracer.index import rollups
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.main import create_app
-from claude_code_tracer.transcripts import ClaudeDir
 from claude_code_tracer.web import pages
-from safety import (
+from helpers.safety import (
     T0,
     Ids,
     Reply,

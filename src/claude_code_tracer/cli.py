@@ -84,7 +84,7 @@ def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = No
 
 def prepare_demo(cache_dir: Path) -> Path:
     """Generate the demo history (in the cache, apart from any real data) when missing or old."""
-    from claude_code_tracer.demo import build_demo
+    from claude_code_tracer.demo.history import build_demo
 
     root = cache_dir / "demo" / "claude"
     stamp = cache_dir / "demo" / "built-with"

@@ -31,8 +31,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from claude_code_tracer.config import Settings
-from claude_code_tracer.main import create_app
-from claude_code_tracer.transcripts import (
+from claude_code_tracer.demo.builder import (
     ClaudeDir,
     Response,
     Session,
@@ -41,6 +40,7 @@ from claude_code_tracer.transcripts import (
     folder_name,
     read_op,
 )
+from claude_code_tracer.main import create_app
 
 OPUS = "claude-opus-4-6"
 SONNET = "claude-sonnet-4-5-20250929"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from claude_code_tracer.transcripts import ClaudeDir, Session, Usage, folder_name
+from claude_code_tracer.demo.builder import ClaudeDir, Session, Usage, folder_name
 
 SHOP = "/home/dev/src/shop"
 BLOG = "/home/dev/notes/blog"

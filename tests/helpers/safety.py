@@ -24,9 +24,9 @@ import orjson
 from fastapi import FastAPI
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.demo.builder import ClaudeDir, Usage, bash_op, read_op
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.main import create_app
-from claude_code_tracer.transcripts import ClaudeDir, Usage, bash_op, read_op
 
 HOST = "127.0.0.1:8420"
 SHOP = "/home/dev/shop"

@@ -1,0 +1,1 @@
+"""The JSON API: one router per family, each route one Store call answered as its model."""
