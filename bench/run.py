@@ -5,9 +5,10 @@
 
 Measures cold index and warm restart (start to ready), the latency of every API endpoint and
 page, how long an appended line takes to show, peak memory, 20 concurrent clients, and
-ccusage's time on the same directory. Writes latest.json and latest.md (and a timestamped
-copy) to --out and prints the table. Missed targets are reported, not raised: the exit code is
-non-zero only when the benchmark itself could not run.
+ccusage's time on the same directory. Writes latest.json and latest.md to --out (and a
+timestamped copy of each to --out/history/, which the repository ignores) and prints the
+table. Missed targets are reported, not raised: the exit code is non-zero only when the
+benchmark itself could not run.
 """
 
 from __future__ import annotations
@@ -747,7 +748,8 @@ def meta_lines(results: Mapping[str, Any]) -> list[str]:
 
 
 def write_results(out: Path, results: dict[str, Any], markdown: str) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    """`latest.json` and `latest.md` in `out`, and a timestamped copy of each in
+    `out/history/` (not kept in the repository: see .gitignore)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     data = {k: v for k, v in results.items() if k != "serve"}
     data["serve"] = {
@@ -755,10 +757,11 @@ def write_results(out: Path, results: dict[str, Any], markdown: str) -> list[Pat
     }
     text = json.dumps(data, indent=2, default=str) + "\n"
     written = []
-    for name in ("latest", stamp):
-        (out / f"{name}.json").write_text(text, encoding="utf-8")
-        (out / f"{name}.md").write_text(markdown, encoding="utf-8")
-        written += [out / f"{name}.json", out / f"{name}.md"]
+    for folder, name in ((out, "latest"), (out / "history", stamp)):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.json").write_text(text, encoding="utf-8")
+        (folder / f"{name}.md").write_text(markdown, encoding="utf-8")
+        written += [folder / f"{name}.json", folder / f"{name}.md"]
     return written
 
 
