@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Self
 
 from claude_code_tracer.demo.records import (
     ABSENT,
@@ -15,8 +15,8 @@ from claude_code_tracer.demo.records import (
     INTERRUPTED,
     INTERRUPTED_TOOL,
     ZERO,
-    Ids,
     JSONDict,
+    Place,
     Response,
     ToolCall,
     Usage,
@@ -26,17 +26,6 @@ from claude_code_tracer.demo.records import (
     version_tuple,
 )
 from claude_code_tracer.transcript.kinds import SYNTHETIC_MODEL
-
-
-class Place(Protocol):
-    """Where a transcript is written: its project's folder, working directory and ids."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def cwd(self) -> str: ...
-    @property
-    def ids(self) -> Ids: ...
 
 
 class LineWriter:

@@ -1,5 +1,5 @@
 """The pieces of a synthetic transcript: the texts Claude Code writes, ids, usage, tool calls,
-and how a line is written (see `demo.builder`)."""
+how a line is serialized, and where a transcript goes (see `demo.builder`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import random
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Final
+from pathlib import Path
+from typing import Any, Final, Protocol
 
 JSONDict = dict[str, Any]
 
@@ -232,3 +233,14 @@ class Response:
     uuids: list[str]
     lines: list[JSONDict]
     calls: list[ToolCall]
+
+
+class Place(Protocol):
+    """Where a transcript is written: its project's folder, working directory and ids."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def cwd(self) -> str: ...
+    @property
+    def ids(self) -> Ids: ...
