@@ -6,6 +6,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import platform
 import shutil
 import signal
 import socket
@@ -309,15 +310,64 @@ class CcusageRun:
     totals: dict[str, Any]
 
 
-def ccusage_command(ccu_dir: Path) -> tuple[list[str], Path | None]:
-    """npx from the local install when there is one, else npx fetching the pinned version."""
-    npx = shutil.which("npx")
-    if npx is None:
-        raise HarnessError("npx not found: install Node.js, or pass --skip-ccusage")
-    args = ["claude", "daily", "--offline", "--json"]
-    if (ccu_dir / "node_modules" / "ccusage").is_dir():
-        return [npx, "ccusage", *args], ccu_dir
-    return [npx, "-y", f"ccusage@{CCUSAGE_VERSION}", *args], None
+DAILY_ARGS = ("claude", "daily", "--offline", "--json")
+
+
+def ccusage_binary(ccu_dir: Path) -> Path | None:
+    """ccusage's own executable in an npm install at `ccu_dir`: the native binary of this
+    platform when the package ships one, else the `.bin` launcher. None when not installed."""
+    modules = ccu_dir / "node_modules"
+    arch = {"x86_64": "x64", "amd64": "x64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    system = platform.system().lower()
+    native = modules / "@ccusage" / f"ccusage-{system}-{arch}" / "bin" / "ccusage"
+    if native.is_file() and os.access(native, os.X_OK):
+        return native
+    launcher = modules / ".bin" / "ccusage"
+    return launcher if launcher.exists() else None
+
+
+def install_ccusage(ccu_dir: Path) -> Path:
+    """The pinned ccusage installed (once) into `ccu_dir`; its executable."""
+    found = ccusage_binary(ccu_dir)
+    if found is not None:
+        return found
+    npm = shutil.which("npm")
+    if npm is None:
+        raise HarnessError("npm not found: install Node.js, or pass --skip-ccusage")
+    ccu_dir.mkdir(parents=True, exist_ok=True)
+    log(f"installing ccusage {CCUSAGE_VERSION} into {ccu_dir} (once)")
+    done = subprocess.run(
+        [
+            npm,
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(ccu_dir),
+            f"ccusage@{CCUSAGE_VERSION}",
+        ],
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    found = ccusage_binary(ccu_dir)
+    if done.returncode != 0 or found is None:
+        raise HarnessError(
+            f"npm install ccusage@{CCUSAGE_VERSION} failed: "
+            f"{done.stderr.decode(errors='replace')[-1000:]}"
+        )
+    return found
+
+
+def ccusage_command(ccu_dir: Path, *args: str) -> list[str]:
+    """ccusage's binary with `args` (the daily report by default), without npx's start."""
+    binary = ccusage_binary(ccu_dir)
+    if binary is None:
+        raise HarnessError(f"ccusage is not installed in {ccu_dir}: run without --skip-ccusage")
+    return [str(binary), *(args or DAILY_ARGS)]
 
 
 def ccusage_version(ccu_dir: Path) -> str | None:
@@ -329,10 +379,11 @@ def ccusage_version(ccu_dir: Path) -> str | None:
 
 
 def run_ccusage(history: Path, ccu_dir: Path, timeout: float = 1800.0) -> CcusageRun:
-    cmd, cwd = ccusage_command(ccu_dir)
+    """ccusage's binary on `history`, timed from start to exit."""
+    cmd = ccusage_command(ccu_dir)
     env = dict(os.environ, CLAUDE_CONFIG_DIR=str(history))
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout, check=False)
+    done = subprocess.run(cmd, env=env, capture_output=True, timeout=timeout, check=False)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise HarnessError(
@@ -347,9 +398,17 @@ def run_ccusage(history: Path, ccu_dir: Path, timeout: float = 1800.0) -> Ccusag
 
 
 def npx_overhead(ccu_dir: Path) -> float | None:
-    """Seconds npx and node take to start ccusage at all (`ccusage --version`)."""
-    cmd, cwd = ccusage_command(ccu_dir)
-    cmd = [*cmd[: cmd.index("claude")], "--version"]
+    """Seconds `npx ccusage --version` takes from the same install: what npx and node add to
+    every run started the usual way. Reported apart; the comparison times the binary."""
+    npx = shutil.which("npx")
+    if npx is None or ccusage_binary(ccu_dir) is None:
+        return None
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=300, check=False)
+    done = subprocess.run(
+        [npx, "--no-install", "ccusage", "--version"],
+        cwd=ccu_dir,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     return time.perf_counter() - started if done.returncode == 0 else None

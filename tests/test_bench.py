@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -165,7 +165,7 @@ def test_tiny_run(tmp_path: Path) -> None:
         "--history",
         str(tmp_path / "history"),
     ]
-    if shutil.which("npx") is None or not (Path("/tmp/ccu") / "node_modules" / "ccusage").is_dir():
+    if bench_module("procs").ccusage_binary(Path("/tmp/ccu")) is None:
         cmd.append("--skip-ccusage")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=280)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -181,3 +181,78 @@ def test_tiny_run(tmp_path: Path) -> None:
     assert kinds == {"api", "page"}
     assert all(row["ok"] for row in data["serve"]["latency"])
     assert (out / "latest.md").read_text().startswith("# cctracer benchmark")
+
+
+def test_ccusage_is_timed_as_its_platform_binary(procs: ModuleType, tmp_path: Path) -> None:
+    assert procs.ccusage_binary(tmp_path) is None
+    with pytest.raises(procs.HarnessError, match="not installed"):
+        procs.ccusage_command(tmp_path)
+    launcher = tmp_path / "node_modules" / ".bin" / "ccusage"
+    launcher.parent.mkdir(parents=True)
+    launcher.write_text("#!/bin/sh\n")
+    assert procs.ccusage_binary(tmp_path) == launcher
+    arch = {"x86_64": "x64", "aarch64": "arm64"}.get(
+        platform.machine().lower(), platform.machine().lower()
+    )
+    native = (
+        (tmp_path / "node_modules" / "@ccusage" / f"ccusage-{platform.system().lower()}-{arch}")
+        / "bin"
+        / "ccusage"
+    )
+    native.parent.mkdir(parents=True)
+    native.write_text("#!/bin/sh\n")
+    native.chmod(0o755)
+    assert procs.ccusage_binary(tmp_path) == native
+    assert procs.ccusage_command(tmp_path) == [
+        str(native),
+        "claude",
+        "daily",
+        "--offline",
+        "--json",
+    ]
+    assert procs.ccusage_command(tmp_path, "claude", "blocks")[1:] == ["claude", "blocks"]
+
+
+def test_small_files_are_runs_of_about_the_size_asked() -> None:
+    small = bench_module("small_history")
+    lines = [b"x" * 30 + b"\n"] * 10  # 31 bytes each
+    pieces = small.chunks(lines, 100)
+    assert [len(p) for p in pieces] == [4, 4, 2]
+    assert [line for p in pieces for line in p] == lines
+
+
+def scale_results(large_s: float, large_rss: float, small_s: float, ccu_s: float) -> Any:
+    def part(mb: float, files: int, seconds: float, rss: float) -> dict[str, Any]:
+        return {
+            "history": {"mb": mb, "bytes": int(mb * 1024 * 1024), "files": files},
+            "cold": {
+                "median_s": seconds,
+                "throughput_mb_s": mb / seconds,
+                "peak_rss_mib_max": rss,
+                "runs_s": [seconds],
+                "index_file_mib": 1.0,
+            },
+        }
+
+    small = part(1000.0, 20_000, small_s, 300.0)
+    small["ccusage"] = {"median_s": ccu_s}
+    return {
+        "history": {"mb": 1000.0, "bytes": 1000 * 1024 * 1024},
+        "cold": {"median_s": 4.0, "peak_rss_mib_max": 500.0},
+        "scale": {"large": part(5000.0, 8000, large_s, large_rss), "small": small},
+    }
+
+
+def test_scale_targets_judge_growth_memory_and_small_files() -> None:
+    run = bench_module("run")
+    met = {t.key: t for t in run.scale_targets(scale_results(20.0, 900.0, 5.0, 2.0))}
+    assert met["large_growth"].value == 5.0 and met["large_growth"].passed
+    assert met["large_rss"].passed and "1.80× the 1 GB peak" in met["large_rss"].shown
+    assert met["small_vs_ccusage"].value == 2.5 and met["small_vs_ccusage"].passed
+    missed = {t.key: t for t in run.scale_targets(scale_results(23.0, 1100.0, 7.0, 2.0))}
+    assert [missed[k].passed for k in ("large_growth", "large_rss", "small_vs_ccusage")] == [
+        False,
+        False,
+        False,
+    ]
+    assert run.scale_targets({"history": {}, "cold": {}}) == []
