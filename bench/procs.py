@@ -322,8 +322,12 @@ def ccusage_binary(ccu_dir: Path) -> Path | None:
     )
     system = platform.system().lower()
     native = modules / "@ccusage" / f"ccusage-{system}-{arch}" / "bin" / "ccusage"
-    if native.is_file() and os.access(native, os.X_OK):
-        return native
+    if native.is_file():
+        if not os.access(native, os.X_OK):  # npm leaves it to the launcher's first run
+            with contextlib.suppress(OSError):
+                native.chmod(native.stat().st_mode | 0o111)
+        if os.access(native, os.X_OK):
+            return native
     launcher = modules / ".bin" / "ccusage"
     return launcher if launcher.exists() else None
 
