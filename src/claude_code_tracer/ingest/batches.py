@@ -10,7 +10,7 @@ import gc
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -41,12 +41,18 @@ def arrow_schema(spec: TableSpec) -> pa.Schema:
 
 
 def arrow_table(spec: TableSpec, rows: list[list[Any]] | list[tuple[Any, ...]]) -> pa.Table:
+    """The rows as one Arrow table of the spec's schema.
+
+    The rows are converted as one struct array (a row is a tuple of its fields) rather than
+    column by column: that skips transposing them and is about a third faster."""
     schema = arrow_schema(spec)
     if not rows:
         return schema.empty_table()
-    columns = zip(*rows, strict=True)
-    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=schema)
+    records = rows if type(rows[0]) is tuple else [tuple(row) for row in rows]
+    # a row of the wrong width is an ArrowInvalid ("Tuple size must be equal to ...")
+    struct = pa.array(records, type=pa.struct(schema))
+    batch = pa.RecordBatch.from_struct_array(cast("pa.StructArray", struct))
+    return pa.Table.from_batches([batch], schema=schema)
 
 
 @dataclass(frozen=True)
