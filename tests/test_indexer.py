@@ -737,3 +737,22 @@ def test_session_without_a_prompt_is_titled_by_its_id(
     s.say("Updating CLAUDE.md.", usage=Usage(output=5))
     ix = index()
     assert ix.rows("SELECT title, first_prompt FROM sessions") == [(s.session_id[:8], None)]
+
+
+def test_a_bulk_load_holds_duckdb_to_its_own_memory_limit_then_gives_it_back() -> None:
+    import duckdb
+
+    from claude_code_tracer.index import writes
+
+    cur = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
+
+    def setting(name: str) -> str:
+        row = cur.execute("SELECT current_setting(?)", [name]).fetchone()
+        assert row is not None
+        return str(row[0])
+
+    writes.start_bulk_load(cur, "384MB")
+    assert (setting("memory_limit"), setting("threads")) == ("488.2 MiB", "1")
+    writes.checkpoint(cur, "1GB")
+    assert setting("memory_limit") == "953.6 MiB"
+    assert setting("threads") != "1"

@@ -160,20 +160,27 @@ def reprice(cur: duckdb.DuckDBPyConnection, prices: PriceResolver) -> None:
 # -- bulk loads -------------------------------------------------------------------------------
 
 
+BULK_MEMORY_LIMIT = "512MB"
+
+
 def start_bulk_load(cur: duckdb.DuckDBPyConnection, wal_limit: str) -> None:
     """A bulk load: batches append to the WAL until it passes `wal_limit`, on one DuckDB
-    thread (the cores are busy parsing in the worker processes)."""
+    thread (the cores are busy parsing in the worker processes), and DuckDB's buffers are held
+    to BULK_MEMORY_LIMIT: blocks a checkpoint has written are dropped from memory, not kept
+    until the index's own limit (on a 5 GB history that kept the server near 1 GB)."""
     cur.execute(f"SET checkpoint_threshold = '{wal_limit}'")
     cur.execute("SET threads = 1")
+    cur.execute(f"SET memory_limit = '{BULK_MEMORY_LIMIT}'")
 
 
-def all_threads(cur: duckdb.DuckDBPyConnection) -> None:
-    """Every core for DuckDB again (parsing is over)."""
+def all_threads(cur: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
+    """Every core and the index's memory limit for DuckDB again (parsing is over)."""
     cur.execute("RESET threads")
+    cur.execute(f"SET memory_limit = '{memory_limit}'")
 
 
-def checkpoint(cur: duckdb.DuckDBPyConnection) -> None:
+def checkpoint(cur: duckdb.DuckDBPyConnection, memory_limit: str) -> None:
     """Back to small automatic checkpoints, and the WAL written into the index file now."""
     cur.execute("RESET checkpoint_threshold")
-    all_threads(cur)
+    all_threads(cur, memory_limit)
     cur.execute("CHECKPOINT")

@@ -169,7 +169,7 @@ class Indexer:
             with self._sync_lock, self.db.write_lock:
                 cur = self.db.cursor()
                 try:
-                    writes.checkpoint(cur)
+                    writes.checkpoint(cur, self.db.memory_limit)
                 except duckdb.Error:
                     pass
                 else:
@@ -346,7 +346,9 @@ class Indexer:
             raise Cancelled
         with self.db.write_lock:
             if not single:
-                writes.all_threads(cur)  # parsing is over: the roll-ups get every core again
+                writes.all_threads(
+                    cur, self.db.memory_limit
+                )  # parsing is over: the roll-ups get every core again
             with writes.transaction(cur, begin=not single):
                 rollups.refresh(cur, full=full)
                 touched = writes.touched_sessions(cur)
