@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from helpers.api_fixtures import Api, open_api
-from helpers.corpus import CCUSAGE_PROJECTS
+from helpers.corpus import CORPUS_PROJECTS
+
+ONLY_FROM_COPIES = {"a7be2f0", "afb92ff"}
 
 CORPUS = (Path(__file__).parents[1] / "../shared/corpus/claude").resolve()
 
@@ -93,10 +95,11 @@ def check_tokens(tokens: dict[str, int]) -> None:
 def test_the_corpus_is_all_there(ids: dict[str, Any]) -> None:
     assert len(ids["projects"]) == 7
     assert len(ids["sessions"]) == 9
-    assert len(ids["agents"]) == 13
+    # 13 with a file, and the two Haiku subagents known only from progress copies
+    assert len(ids["agents"]) == 15
 
 
-def test_projects_carry_the_required_fields_and_ccusage_tokens(
+def test_projects_carry_the_required_fields_and_every_billed_response(
     corpus: Api, ids: dict[str, Any]
 ) -> None:
     got = {}
@@ -117,7 +120,7 @@ def test_projects_carry_the_required_fields_and_ccusage_tokens(
                 "cache_read_input_tokens",
             )
         )
-    assert got == CCUSAGE_PROJECTS
+    assert got == CORPUS_PROJECTS
 
 
 def test_project_sections(corpus: Api, ids: dict[str, Any]) -> None:
@@ -200,7 +203,10 @@ def test_subagents_and_their_messages(corpus: Api, ids: dict[str, Any]) -> None:
         assert tools["total_calls"] == a["tool_calls"]
         messages = all_pages(corpus, f"/api/subagents/{project}/{session_id}/{aid}/messages", 50)
         assert len(messages) == a["message_count"]
-        assert {m["agent_id"] for m in messages} == {aid}
+        # an agent known only from progress copies and its Task result left no messages
+        assert {m["agent_id"] for m in messages} == ({aid} if messages else set())
+        if not messages:
+            assert aid in ONLY_FROM_COPIES and a["tokens"]["total_tokens"] > 0
     assert kinds == {"task", "compact", "inline"}
 
 

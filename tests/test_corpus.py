@@ -1,7 +1,9 @@
-"""The real transcripts in ../shared/corpus: token totals equal ccusage's, facts checked by hand.
+"""The real transcripts in ../shared/corpus: every billed response once, facts checked by hand.
 
-Reference figures: ccusage 20.0.24, `CLAUDE_CONFIG_DIR=<corpus> npx ccusage claude session
---offline --json`, summed per projectPath.
+Totals follow the format reference's rules (§6): real lines, then progress copies where no real
+line has the key, then the Task results' final usage. Without the Task-result rule they equal
+ccusage 20.0.24's `claude daily --instances --offline --json` per project; its `session` report
+misses the 17 responses known only from progress copies.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers.corpus import CCUSAGE_PROJECTS
+from helpers.corpus import CCUSAGE_DAILY_PROJECTS, CCUSAGE_PROJECTS, CORPUS_PROJECTS
 
 CORPUS = (Path(__file__).parents[1] / "../shared/corpus/claude").resolve()
 
@@ -20,8 +22,28 @@ pytestmark = [
     pytest.mark.skipif(not (CORPUS / "projects").is_dir(), reason="no ../shared/corpus"),
 ]
 
-CCUSAGE_TOTALS = (7956, 185919, 1333380, 51972395)
-CCUSAGE_COST = 33.68428815
+TOTALS = (8077, 192566, 1362111, 52397094)
+CCUSAGE_DAILY_COST = 33.77504115
+# the 17 responses known only from progress copies (two Haiku subagents without a file)
+PROGRESS_ONLY = (17, 118, 39, 26884, 366720)
+# Task results: two corrected (997 and 938 output where the agent files say 1), two
+# reconstructed (agents a7be2f0 and afb92ff: their last response is recorded nowhere else)
+CORRECTED = {"a881341": (1, 997), "aac57f5": (1, 938)}
+RECONSTRUCTED = {"a7be2f0": (0, 1545, 955, 28110), "afb92ff": (3, 3130, 892, 29869)}
+
+# The counted responses without the Task-result rule: each key's best row of the real lines
+# and progress copies.
+WITHOUT_TASK_RESULTS = """
+SELECT project_hash, sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens),
+    sum(cache_read_tokens)
+FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY usage_key ORDER BY source = 'progress', is_sidechain,
+            input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens DESC) AS rn
+    FROM usage WHERE source <> 'task_result'
+) WHERE rn = 1 AND usage_key IN (SELECT usage_key FROM usage WHERE counted)
+GROUP BY project_hash
+"""
 
 
 @pytest.fixture(scope="module")
@@ -45,27 +67,81 @@ def rows(db: Any, sql: str) -> list[tuple[Any, ...]]:
         return cur.execute(sql).fetchall()
 
 
-def test_token_totals_per_project_equal_ccusage(corpus: Any) -> None:
-    got = {
-        r[0]: tuple(r[1:])
-        for r in rows(
-            corpus,
-            "SELECT path_hash, input_tokens, output_tokens, cache_creation_tokens, "
-            "cache_read_tokens FROM projects",
-        )
-    }
-    assert got == CCUSAGE_PROJECTS
+def test_without_the_task_result_rule_totals_equal_ccusage_daily_per_project(
+    corpus: Any,
+) -> None:
+    got = {r[0]: tuple(r[1:]) for r in rows(corpus, WITHOUT_TASK_RESULTS)}
+    assert got == CCUSAGE_DAILY_PROJECTS
 
 
-def test_token_totals_and_cost_equal_ccusage(corpus: Any) -> None:
+def test_token_totals_are_every_billed_response_once(corpus: Any) -> None:
     ((i, o, cc, cr, cost),) = rows(
         corpus,
         "SELECT sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), "
         "sum(cache_read_tokens), sum(cost) FROM projects",
     )
-    assert (i, o, cc, cr) == CCUSAGE_TOTALS
-    assert cost == pytest.approx(CCUSAGE_COST, rel=0.01)
+    assert (i, o, cc, cr) == TOTALS
+    per_project = rows(
+        corpus,
+        "SELECT path_hash, input_tokens, output_tokens, cache_creation_tokens, "
+        "cache_read_tokens FROM projects",
+    )
+    assert {r[0]: tuple(r[1:]) for r in per_project} == CORPUS_PROJECTS
+    # ccusage's daily cost plus the Task results' tokens at the same prices
+    assert cost == pytest.approx(CCUSAGE_DAILY_COST, rel=0.01)
+    assert cost > CCUSAGE_DAILY_COST
     assert rows(corpus, "SELECT count(*) FROM usage WHERE counted AND NOT priced") == [(0,)]
+
+
+def test_progress_copies_count_only_where_no_real_line_has_the_key(corpus: Any) -> None:
+    assert rows(
+        corpus,
+        "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_creation_tokens), "
+        "sum(cache_read_tokens) FROM usage WHERE counted AND source = 'progress'",
+    ) == [PROGRESS_ONLY]
+    # every copy of a key a real line holds is collapsed
+    assert rows(
+        corpus,
+        "SELECT count(*) FROM usage c WHERE c.source = 'progress' AND c.counted AND EXISTS "
+        "(SELECT 1 FROM usage l WHERE l.usage_key = c.usage_key AND l.source = 'line')",
+    ) == [(0,)]
+    # the session report's totals are what is left without them and the Task results
+    per_project = rows(
+        corpus,
+        "SELECT project_hash, sum(input_tokens), sum(output_tokens), "
+        "sum(cache_creation_tokens), sum(cache_read_tokens) FROM usage "
+        "WHERE counted AND source = 'line' GROUP BY 1",
+    )
+    corrected = rows(
+        corpus,
+        "SELECT l.project_hash, l.input_tokens, l.output_tokens, l.cache_creation_tokens, "
+        "l.cache_read_tokens FROM usage t JOIN usage l ON l.usage_key = t.usage_key "
+        "AND l.source = 'line' WHERE t.source = 'task_result' AND t.counted",
+    )
+    sums = {p: list(v) for p, *v in per_project}
+    for p, *v in corrected:
+        sums[p] = [a + b for a, b in zip(sums.get(p, [0, 0, 0, 0]), v, strict=True)]
+    assert {p: tuple(v) for p, v in sums.items() if any(v)} == CCUSAGE_PROJECTS
+
+
+def test_task_results_correct_or_reconstruct_the_agents_last_response(corpus: Any) -> None:
+    counted = rows(
+        corpus,
+        "SELECT t.agent_id, starts_with(t.usage_key, 'task:'), t.input_tokens, "
+        "t.output_tokens, t.cache_creation_tokens, t.cache_read_tokens, "
+        "(SELECT max(l.output_tokens) FROM usage l WHERE l.usage_key = t.usage_key "
+        "AND l.source = 'line') FROM usage t WHERE t.source = 'task_result' AND t.counted "
+        "ORDER BY 1",
+    )
+    corrected = {a: (snap, o) for a, own, _i, o, _cc, _cr, snap in counted if not own}
+    reconstructed = {a: (i, o, cc, cr) for a, own, i, o, cc, cr, _ in counted if own}
+    assert corrected == CORRECTED
+    assert reconstructed == RECONSTRUCTED
+    # a Task result whose output is not larger leaves the response as its file records it
+    assert rows(
+        corpus,
+        "SELECT agent_id, output_tokens FROM usage WHERE source = 'task_result' AND NOT counted",
+    ) == [("a2018e5", 7)]
 
 
 def test_corpus_indexes_without_bad_lines(corpus: Any) -> None:

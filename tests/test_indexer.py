@@ -198,10 +198,12 @@ def test_the_same_response_in_several_files_counts_once(
     built = history(claude_dir)
     ix = index()
     assert ix.rows(TOTALS)[0][:5] == EXPECTED_TOTALS
-    assert ix.one("SELECT count(*) FROM usage WHERE NOT counted") == 1
+    # one real line collapsed; the subagents' progress copies all give way to their real lines
+    assert ix.one("SELECT count(*) FROM usage WHERE NOT counted AND source = 'line'") == 1
+    assert ix.one("SELECT count(*) FROM usage WHERE counted AND source <> 'line'") == 0
     copies = ix.rows(
-        "SELECT session_id, counted FROM usage WHERE usage_key = "
-        "(SELECT usage_key FROM usage WHERE NOT counted) ORDER BY counted"
+        "SELECT session_id, counted FROM usage WHERE source = 'line' AND usage_key = "
+        "(SELECT usage_key FROM usage WHERE NOT counted AND source = 'line') ORDER BY counted"
     )
     assert sorted(sid for sid, _ in copies) == sorted(
         [built["b"].session_id, built["c"].session_id]

@@ -540,7 +540,7 @@ def test_btw_sidechain_replay_with_same_message_id_and_new_request_id_is_not_cou
     assert ix.one("SELECT count(*) FROM usage WHERE counted") == 2
 
 
-def test_usage_copies_in_progress_lines_are_never_counted(
+def test_usage_copies_in_progress_lines_never_add_to_a_recorded_response(
     claude_dir: ClaudeDir, index: Callable[[], Any]
 ) -> None:
     s = new_session(claude_dir)
@@ -559,17 +559,21 @@ def test_usage_copies_in_progress_lines_are_never_counted(
     assert progress[1]["data"]["message"]["message"]["usage"]["cache_creation_input_tokens"] == (
         12118
     )
-    # a progress copy without any agent file behind it
+    # a progress copy in another session of a response the agent's file records
     orphan = new_session(claude_dir, "/home/dev/other")
     orphan.prompt("hi")
     orphan.progress(progress[2]["data"], "agent_msg_x", "toolu_x")
     ix = index()
     assert ix.rows(SESSION_TOKENS, [s.session_id]) == [(10, 1058, 32579, 74301)]
     assert ix.rows(SESSION_TOKENS, [orphan.session_id]) == [(0, 0, 0, 0)]
-    assert ix.one("SELECT count(*) FROM usage") == 3
+    assert ix.rows("SELECT source, counted, count(*) FROM usage GROUP BY ALL ORDER BY ALL") == [
+        ("line", True, 3),
+        ("progress", False, 3),
+        ("task_result", False, 1),  # its output is no larger than the agent's last line's
+    ]
 
 
-def test_task_tool_use_result_aggregates_are_never_counted(
+def test_a_task_result_with_no_other_record_of_its_agent_is_that_response(
     claude_dir: ClaudeDir, index: Callable[[], Any]
 ) -> None:
     s = new_session(claude_dir)
@@ -592,7 +596,11 @@ def test_task_tool_use_result_aggregates_are_never_counted(
         },
     )
     ix = index()
-    assert ix.rows(SESSION_TOKENS, [s.session_id]) == [(1, 50, 0, 0)]
+    # the agent left no file and no copy: its Task result's usage is its last response (§6)
+    assert ix.rows(SESSION_TOKENS, [s.session_id]) == [(1 + 600, 50 + 997, 20135, 22041)]
+    assert ix.rows(
+        "SELECT agent_id, source, starts_with(usage_key, 'task:') FROM usage WHERE agent_id <> ''"
+    ) == [("a881341", "task_result", True)]
     assert ix.rows("SELECT linked_agent_id, total_tokens, total_tool_uses FROM tool_results") == [
         ("a881341", 43773, 2)
     ]

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR[,DIR...]",
         help="Claude data directory, or a comma-separated list (default: $CLAUDE_DIR, "
-        "else ~/.claude)",
+        "else $CLAUDE_CONFIG_DIR, else ~/.claude and ~/.config/claude)",
     )
     parser.add_argument(
         "--offline", action="store_true", default=None, help="never fetch prices (no network)"

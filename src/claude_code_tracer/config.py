@@ -28,11 +28,20 @@ def _home(env: Mapping[str, str]) -> Path:
 
 
 def default_claude_dirs(env: Mapping[str, str]) -> tuple[Path, ...]:
-    """`CLAUDE_DIR` (comma-separated list allowed), else `~/.claude`."""
-    raw = env.get("CLAUDE_DIR", "").strip()
-    if raw:
-        return parse_dir_list(raw)
-    return (_home(env) / ".claude",)
+    """Where Claude Code keeps its data: `CLAUDE_DIR` (ours, wins), else Claude Code's own
+    `CLAUDE_CONFIG_DIR` (each a comma-separated list allowed), else `~/.claude` and
+    `~/.config/claude` (where some builds wrote), those that exist (both when neither does, so
+    that both are reported as looked for)."""
+    for name in ("CLAUDE_DIR", "CLAUDE_CONFIG_DIR"):
+        raw = env.get(name, "").strip()
+        if raw:
+            dirs = parse_dir_list(raw)
+            if dirs:
+                return dirs
+    home = _home(env)
+    candidates = (home / ".claude", home / ".config" / "claude")
+    found = tuple(d for d in candidates if d.is_dir())
+    return found or candidates
 
 
 def parse_dir_list(raw: str) -> tuple[Path, ...]:

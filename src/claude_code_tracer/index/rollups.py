@@ -18,6 +18,7 @@ from __future__ import annotations
 import duckdb
 
 from claude_code_tracer.index.cost import COST_SQL
+from claude_code_tracer.transcript.kinds import TASK_KEY_PREFIX
 
 SCOPE_TABLES = (
     "CREATE OR REPLACE TEMP TABLE _scope_sessions (project_hash VARCHAR, session_id VARCHAR)",
@@ -59,8 +60,54 @@ EXCEPT SELECT project_hash, session_id FROM _scope_sessions
 
 SCOPE_PROJECTS = "INSERT INTO _scope_projects SELECT DISTINCT project_hash FROM _scope_sessions"
 
-# §7: one copy per message.id:requestId across all files. A main-thread copy wins over a
-# sidechain copy; then the largest token total; then the copy that records `speed`; then the
+# §6: a Task result's usage is the final usage of its agent's last response before it. Where
+# that response (the agent's latest key at or before the result, from its file or from
+# progress copies) has the same input and cache counts, the result joins that response's key
+# (its larger output then wins the de-duplication below: corrected); otherwise it keeps a key
+# of its own and counts as that response (reconstructed). Its model is the agent's.
+MATCH_TASK_RESULTS = f"""
+UPDATE usage SET usage_key = m.key, message_id = m.message_id, model = m.model,
+    cost = m.cost, priced = m.priced
+FROM (
+    WITH responses AS (
+        SELECT project_hash, session_id, agent_id, usage_key, max(ts) AS ts,
+            any_value(message_id) AS message_id, any_value(model) AS model,
+            max(input_tokens) AS input_tokens,
+            max(cache_creation_tokens) AS cache_creation_tokens,
+            max(cache_read_tokens) AS cache_read_tokens
+        FROM usage JOIN _scope_sessions USING (project_hash, session_id)
+        WHERE source <> 'task_result' AND agent_id <> '' AND ts IS NOT NULL
+        GROUP BY ALL
+    ), matched AS (
+        SELECT t.rowid AS rid, t.speed, t.inference_geo, t.input_tokens, t.output_tokens,
+            t.cache_5m_tokens, t.cache_1h_tokens,
+            t.cache_creation_tokens, t.cache_read_tokens,
+            r.model,
+            (r.input_tokens = t.input_tokens
+                AND r.cache_creation_tokens = t.cache_creation_tokens
+                AND r.cache_read_tokens = t.cache_read_tokens) IS TRUE AS same,
+            r.usage_key AS response_key, r.message_id AS response_message_id,
+            '{TASK_KEY_PREFIX}' || t.message_uuid AS own_key
+        FROM (SELECT u.rowid, u.* FROM usage u JOIN _scope_sessions USING (project_hash, session_id)
+              WHERE u.source = 'task_result') t
+        ASOF LEFT JOIN responses r
+            ON r.project_hash = t.project_hash AND r.session_id = t.session_id
+            AND r.agent_id = t.agent_id AND t.ts >= r.ts
+    )
+    SELECT rid,
+        CASE WHEN same THEN response_key ELSE own_key END AS key,
+        CASE WHEN same THEN response_message_id END AS message_id,
+        u.model,
+        {COST_SQL} AS cost,
+        p.model IS NOT NULL AS priced
+    FROM matched u LEFT JOIN model_prices p ON p.model = u.model
+) m
+WHERE usage.rowid = m.rid
+"""
+
+# §7: one copy per message.id:requestId across all files. A real line (or a Task result)
+# wins over a progress copy; then a main-thread copy over a sidechain copy; then the largest
+# token total; then the copy that records `speed`; then the
 # earliest, then the copy in the earliest file (never the directory order). A sidechain row
 # whose message.id also has a main-thread row is a replay (/btw).
 DEDUP_USAGE = """
@@ -69,7 +116,7 @@ FROM (
     SELECT u.rowid AS rid,
         row_number() OVER (
             PARTITION BY u.usage_key
-            ORDER BY u.is_sidechain,
+            ORDER BY u.source = 'progress', u.is_sidechain,
                 u.input_tokens + u.output_tokens + u.cache_creation_tokens
                     + u.cache_read_tokens DESC,
                 (u.speed IS NULL), u.ts NULLS LAST, f.first_ts NULLS LAST, f.path,
@@ -182,6 +229,14 @@ base AS (
         arg_min(text, seq) FILTER (WHERE entry_type = 'user') AS first_text,
         min(file_id) AS file_id
     FROM m GROUP BY ALL
+    UNION ALL
+    -- an agent known only from its usage (progress copies, a Task result): its file is missing
+    SELECT u.project_hash, u.session_id, u.agent_id, min(u.ts), max(u.ts), 0, NULL, NULL, NULL
+    FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
+    WHERE u.counted AND u.agent_id <> '' AND NOT EXISTS (
+        SELECT 1 FROM m WHERE m.project_hash = u.project_hash
+            AND m.session_id = u.session_id AND m.agent_id = u.agent_id)
+    GROUP BY ALL
 ),
 fileinfo AS (
     SELECT f.file_id, f.kind AS file_kind, f.path, f.agent_type, f.agent_description,
@@ -433,11 +488,15 @@ def open_scope(cur: duckdb.DuckDBPyConnection) -> None:
 def refresh(cur: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     """Recompute every derived fact for the scope held in the temp tables (or everything)."""
     if full:
-        for statement in SCOPE_TABLES + SCOPE_ALL:
+        for statement in SCOPE_TABLES:
             cur.execute(statement)
+        cur.execute(SCOPE_ALL[0])
+        cur.execute(MATCH_TASK_RESULTS)
+        cur.execute(SCOPE_ALL[1])
     else:
         for statement in SCOPE_DISTINCT:
             cur.execute(statement)
+        cur.execute(MATCH_TASK_RESULTS)
         cur.execute(SCOPE_KEYS_OF_SESSIONS)
         cur.execute(SCOPE_KEYS_BY_MESSAGE_ID)
         cur.execute(SCOPE_SESSIONS_OF_KEYS)

@@ -20,7 +20,7 @@ from claude_code_tracer.transcript.content import (
     key_argument,
     prompt_hash,
 )
-from claude_code_tracer.transcript.kinds import SPAWN_TOOLS, SYNTHETIC_MODEL
+from claude_code_tracer.transcript.kinds import SPAWN_TOOLS, SYNTHETIC_MODEL, UsageSource
 from claude_code_tracer.transcript.state import (
     INPUT_CAP,
     M_KIND,
@@ -37,6 +37,7 @@ from claude_code_tracer.transcript.state import (
     M_UUIDS,
     PREVIEW_CAP,
     TEXT_CAP,
+    U_SOURCE,
     U_SPEED,
     FileState,
 )
@@ -161,26 +162,39 @@ class AssistantLines(FileState):
         message_id: str | None,
         request_id: str | None,
         ts: int | None,
+        *,
+        source: UsageSource = "line",
+        key: str | None = None,
+        sidechain: bool | None = None,
     ) -> str:
+        """One usage row per key in this file. A real line wins over a progress copy of the
+        same response; otherwise the copy with the largest token total (ties: the one that
+        records `speed`)."""
         inp = as_count(usage.get("input_tokens"))
         out = as_count(usage.get("output_tokens"))
         created = as_count(usage.get("cache_creation_input_tokens"))
         read = as_count(usage.get("cache_read_input_tokens"))
         speed = as_str(usage.get("speed"))
         # the de-duplication key (§7): message.id + requestId, message.id alone, else the line
-        if message_id:
+        if key is not None:
+            pass
+        elif message_id:
             key = f"{message_id}:{request_id}" if request_id else message_id
         else:
             key = f"line:{self.job.file_id}:{self.line_no}"
         total = inp + out + created + read
         index = self.usage_by_key.get(key)
         if index is not None:
-            # a copy seen before wins unless this one holds more tokens (ties: it has speed)
             old = self.usage[index]
+            old_copy, new_copy = old[U_SOURCE] == "progress", source == "progress"
+            if new_copy and not old_copy:
+                return key  # a real line wins over a copy
             old_total = self.usage_totals[index]
-            if total < old_total or (
-                total == old_total and (speed is None or old[U_SPEED] is not None)
+            if new_copy == old_copy and (
+                total < old_total
+                or (total == old_total and (speed is None or old[U_SPEED] is not None))
             ):
+                # a copy seen before wins unless this one holds more tokens (ties: it has speed)
                 return key
         split = usage.get("cache_creation")
         hour = (
@@ -201,7 +215,7 @@ class AssistantLines(FileState):
             message_id,
             model,
             ts,
-            obj.get("isSidechain") is True,
+            obj.get("isSidechain") is True if sidechain is None else sidechain,
             inp,
             out,
             created,
@@ -212,6 +226,7 @@ class AssistantLines(FileState):
             as_str(usage.get("inference_geo")),
             as_str(usage.get("service_tier")),
             searches,
+            source,
         ]
         if index is None:
             self.usage_by_key[key] = len(self.usage)

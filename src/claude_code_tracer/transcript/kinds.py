@@ -44,6 +44,15 @@ AGENT_KINDS: tuple[AgentKind, ...] = get_args(AgentKind)
 FileKind = Literal["session", "subagent", "legacy_agent"]
 FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
 
+# Where a usage row was read (§6): a real assistant line, a copy inside a `progress` line (it
+# counts only where no real line has its key), or a Task result's `toolUseResult.usage` (the
+# final usage of the agent's last response: it corrects that response's output, or is that
+# response where nothing else records it).
+UsageSource = Literal["line", "progress", "task_result"]
+USAGE_SOURCES: tuple[UsageSource, ...] = get_args(UsageSource)
+# Key prefix of a Task result's usage row until the roll-ups match it to the response it ends.
+TASK_KEY_PREFIX: Final = "task:"
+
 ChangeType = Literal["create", "modify"]
 CHANGE_TYPES: tuple[ChangeType, ...] = get_args(ChangeType)
 

@@ -14,7 +14,9 @@ The rules, with the section of the format reference (claude-code-format.md) behi
   `message.id:requestId` per file, the copy with the largest token total (ties: the one that
   records `speed`); lines without `message.id` cannot be de-duplicated and count once each;
 * `<synthetic>` and `isApiErrorMessage` lines are errors, never usage (§13);
-* usage inside `progress` lines and Task/Agent `toolUseResult` aggregates is never read (§6);
+* usage copied into `progress` lines is read as a copy, and a Task/Agent result's
+  `toolUseResult.usage` as the final usage of the agent's last response; the roll-ups decide
+  what they count (§6);
 * inline sidechain lines of 1.0.x main files belong to an inline subagent (§1.4, §10);
 * compaction summaries, meta lines, commands, interrupts, task notifications and tool results
   are not prompts (§14.21);
@@ -27,7 +29,6 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from claude_code_tracer.transcript.assistant import AssistantLines
 from claude_code_tracer.transcript.content import (
     api_error_text,
     as_count,
@@ -35,8 +36,10 @@ from claude_code_tracer.transcript.content import (
     block_text,
     cap,
     parse_command,
+    parse_ts,
     strip_tags,
 )
+from claude_code_tracer.transcript.kinds import SYNTHETIC_MODEL
 from claude_code_tracer.transcript.lines import FILE_BUFFER, iter_lines, open_regular, repair
 from claude_code_tracer.transcript.rows import MAIN_THREAD
 from claude_code_tracer.transcript.state import (
@@ -59,7 +62,7 @@ AGENT_PROGRESS = b'agent_progress"'
 PROGRESS_MARK_WITHIN = 2048  # the envelope comes first; a type further in is parsed as usual
 
 
-class _Parser(AssistantLines, UserLines):
+class _Parser(UserLines):
     """One file's parse: each line to the handler of its type."""
 
     def line(self, obj: dict[str, Any], offset: int, length: int) -> None:
@@ -92,14 +95,40 @@ class _Parser(AssistantLines, UserLines):
         # file-history-snapshot, queue-operation, mode, pr-link, ...: no facts kept
 
     def _progress(self, obj: dict[str, Any]) -> None:
-        # UI state; usage inside is a copy of a subagent line and is never counted. Only the
-        # agent_progress link from a spawning tool call to the subagent's id is kept.
+        # UI state, but an agent_progress line links a spawning tool call to the subagent's
+        # id, and the assistant line it relays carries a copy of that subagent's usage (§4.4,
+        # §6): a copy joins the de-duplication under the response's key, and counts only
+        # where no real line has that key (the agent's own file is missing).
         data = obj.get("data")
-        if isinstance(data, dict) and data.get("type") == "agent_progress":
-            linked = as_str(data.get("agentId"))
-            parent_tool = as_str(obj.get("parentToolUseID"))
-            if linked and parent_tool:
-                self._link(self._agent_for(obj), linked, parent_tool, "progress")
+        if not isinstance(data, dict) or data.get("type") != "agent_progress":
+            return
+        linked = as_str(data.get("agentId"))
+        parent_tool = as_str(obj.get("parentToolUseID"))
+        if linked and parent_tool:
+            self._link(self._agent_for(obj), linked, parent_tool, "progress")
+        relayed = data.get("message")
+        if not linked or not isinstance(relayed, dict) or relayed.get("type") != "assistant":
+            return
+        message = relayed.get("message")
+        if not isinstance(message, dict):
+            return
+        usage = message.get("usage")
+        model = as_str(message.get("model"))
+        message_id = as_str(message.get("id"))
+        if not isinstance(usage, dict) or not message_id or model == SYNTHETIC_MODEL:
+            return
+        self._usage(
+            relayed,
+            linked,
+            as_str(relayed.get("uuid")) or "",
+            usage,
+            model,
+            message_id,
+            as_str(relayed.get("requestId")) or None,
+            parse_ts(relayed.get("timestamp")) or parse_ts(obj.get("timestamp")),
+            source="progress",
+            sidechain=True,
+        )
 
     def _system(self, obj: dict[str, Any], offset: int, length: int) -> None:
         ts = self._envelope(obj)

@@ -88,6 +88,7 @@ USAGE = _spec(
     ("inference_geo", "VARCHAR"),
     ("service_tier", "VARCHAR"),
     ("web_search_requests", "INTEGER"),
+    ("source", "VARCHAR"),  # kinds.UsageSource
 )
 
 TOOL_CALLS = _spec(

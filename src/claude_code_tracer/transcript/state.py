@@ -25,6 +25,7 @@ M_KIND, M_TS, M_TS_END, M_TEXT = (_M[n] for n in ("kind", "ts", "ts_end", "text"
 M_TEXT_LEN, M_THINKING = (_M[n] for n in ("text_len", "thinking"))
 M_TOOLS, M_USAGE_KEY, M_SESSION = (_M[n] for n in ("tool_names", "usage_key", "session_id"))
 U_SPEED = USAGE.names.index("speed")
+U_SOURCE = USAGE.names.index("source")
 
 
 @dataclass(frozen=True)
