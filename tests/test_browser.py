@@ -357,6 +357,30 @@ def test_pricing_page(tab: Tab) -> None:
     tab.clean()
 
 
+def test_accuracy_page_from_the_overview_and_a_session(tab: Tab, server: LiveServer) -> None:
+    import httpx
+
+    every = httpx.get(f"{server.url}/api/accuracy", params={"range": "all"}).json()
+    page = tab.open("/?range=all").page
+    page.locator("a.accuracy-link").click()
+    expect(page.locator("h1")).to_have_text("Accuracy")
+    expect(page.locator("[data-testid=acc-files]")).to_have_text(str(every["read"]["files"]))
+    expect(page.locator("[data-testid=acc-counted]")).to_have_text(
+        f"{every['read']['counted_responses']:,}"
+    )
+    one = httpx.get(
+        f"{server.url}/api/accuracy", params={"project": SHOP_HASH, "session": SHOP_SESSION}
+    ).json()
+    page = tab.open(SESSION).page
+    page.locator("a.accuracy-link").click()
+    expect(page.locator("h1")).to_have_text("Accuracy")
+    expect(page.locator(".page-head .sub")).to_contain_text(SHOP_SESSION)
+    expect(page.locator("[data-testid=acc-files]")).to_have_text(str(one["read"]["files"]))
+    expect(page.locator("#accuracy-notes li").first).to_contain_text("lower bound")
+    tab.shot("accuracy")
+    tab.clean()
+
+
 def test_unknown_ids_show_a_page(tab: Tab) -> None:
     page = tab.open(f"/sessions/{SHOP_HASH}/no-such-session").page
     expect(page.locator("h1")).to_have_text("Session not found")

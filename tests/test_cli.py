@@ -43,7 +43,8 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
 def test_defaults_come_from_the_home_directory(tmp_path: Path) -> None:
     env = {"HOME": str(tmp_path), "TZ": "UTC"}
     s = Settings.from_env(env)
-    assert s.claude_dirs == (tmp_path / ".claude",)
+    # neither exists yet: both places Claude Code writes to are looked for
+    assert s.claude_dirs == (tmp_path / ".claude", tmp_path / ".config" / "claude")
     assert s.cache_dir == tmp_path / ".cache" / "claude-code-tracer"
     assert s.db_path == tmp_path / ".cache" / "claude-code-tracer" / "index.duckdb"
     assert (s.host, s.port, s.offline, s.watch, s.demo) == (

@@ -363,3 +363,93 @@ def test_a_session_under_two_roots_counts_once(
         (other, 9),
     ]
     assert ix.one("SELECT count(*) FROM files") == 3
+
+
+# -- the accuracy view ---------------------------------------------------------------------
+
+
+def accuracy_history(root: Path) -> None:
+    """One of each: a response known only from copies, a copy beside its real line, a
+    corrected snapshot, a reconstructed response, a resumed copy and a bad line."""
+    write(
+        main_file(root),
+        [
+            prompt(1),
+            task_call(2, "toolu_1"),
+            progress_copy(3, "a7777777", "toolu_1", "msg_A", "req_A", usage(3, 2, 500, 1000)),
+            progress_copy(4, "a8888888", "toolu_1", "msg_C", "req_C", usage(2, 4, 30, 400)),
+            task_result(6, "a8888888", "toolu_1", usage(2, 300, 30, 400)),
+            task_result(7, "a9999999", "toolu_1", usage(1, 200, 10, 90)),
+        ],
+    )
+    with main_file(root).open("a", encoding="utf-8") as fh:
+        fh.write('{"type": "assistant", "message": <script>alert(1)</script>\n')
+    write(
+        agent_file(root, "a7777777"),
+        [agent_line(3, "a7777777", "msg_A", "req_A", usage(3, 60, 500, 1000))],
+    )
+    resumed = SID.replace("0001", "0003")
+    write(
+        root / "projects" / PROJECT / f"{resumed}.jsonl",
+        [
+            {**assistant(2, "msg_main2", "req_main2", usage(1, 10, 0, 100)), "sessionId": resumed},
+            {**prompt(3), "sessionId": resumed},
+        ],
+    )
+
+
+def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from helpers.safety import indexed_app
+
+    root = tmp_path / "claude"
+    accuracy_history(root)
+    app = indexed_app(root, tmp_path / "cache")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        body = client.get("/api/accuracy").json()
+        read = body["read"]
+        assert (read["files"], read["bad_lines"]) == (3, 1)
+        assert read["versions"] == [{"version": "2.1.39", "files": 3, "newer_than_known": False}]
+        # main reply, a7777777's real line, msg_C (a copy, then corrected), a9999999's result
+        assert read["counted_responses"] == 4
+        assert read["counted_tokens"] == {
+            "input_tokens": 1 + 3 + 2 + 1,
+            "output_tokens": 10 + 60 + 300 + 200,
+            "cache_creation_input_tokens": 500 + 30 + 10,
+            "cache_read_input_tokens": 100 + 1000 + 400 + 90,
+            "total_tokens": 7 + 570 + 540 + 1590,
+        }
+        assert body["skipped"] == [
+            {
+                "path": str(main_file(root)),
+                "session_id": SID,
+                "bad_lines": 1,
+                "reasons": {"invalid_json": 1},
+            }
+        ]
+        collapsed = {c["kind"]: (c["rows"], c["tokens"]["total_tokens"]) for c in body["collapsed"]}
+        assert collapsed == {
+            "file_copy": (1, 111),  # the resumed copy of the main reply
+            "progress_copy": (2, 1505 + 436),  # a7777777's copy, msg_C's corrected copy
+        }
+        recovered = {(r["kind"], r["agent_id"]): r["tokens"] for r in body["recovered"]}
+        assert recovered[("corrected", "a8888888")]["output_tokens"] == 300 - 4
+        assert recovered[("reconstructed", "a9999999")] == {
+            "input_tokens": 1,
+            "output_tokens": 200,
+            "cache_creation_input_tokens": 10,
+            "cache_read_input_tokens": 90,
+            "total_tokens": 301,
+        }
+        assert len(recovered) == 2
+        models = {m["model"]: (m["priced"], m["responses"]) for m in body["pricing"]}
+        assert models == {SONNET: (True, 1), HAIKU: (True, 2)}
+        assert any("lower bound" in n for n in body["notes"])
+        # scoped to one session; unknown ids and a session without its project
+        one = client.get("/api/accuracy", params={"project": PROJECT, "session": SID}).json()
+        assert one["read"]["files"] == 2 and one["read"]["counted_responses"] == 4
+        assert client.get("/api/accuracy", params={"project": "nope"}).status_code == 404
+        assert client.get("/api/accuracy", params={"session": SID}).status_code == 422
+        bad = client.get("/api/accuracy", params={"project": PROJECT, "session": "nope"})
+        assert bad.status_code == 404

@@ -14,7 +14,7 @@ from claude_code_tracer import __version__
 from claude_code_tracer.config import RELOAD_HOST_ENV, Settings
 from claude_code_tracer.runtime import Runtime
 from claude_code_tracer.web import errors, pages
-from claude_code_tracer.web.api import metrics, projects, sessions, subagents, system
+from claude_code_tracer.web.api import accuracy, metrics, projects, sessions, subagents, system
 from claude_code_tracer.web.cache import ResponseCache
 from claude_code_tracer.web.guard import GuardedApp, allowed_hosts
 from claude_code_tracer.web.templating import STATIC_DIR, make_templates
@@ -52,7 +52,13 @@ def create_app(
     app.state.settings = settings
     app.state.templates = make_templates()
     errors.register(app, rt)
-    for router in (projects.router, sessions.router, subagents.router, metrics.router):
+    for router in (
+        projects.router,
+        sessions.router,
+        subagents.router,
+        metrics.router,
+        accuracy.router,
+    ):
         app.include_router(router, responses=errors.API_ERRORS)
     app.include_router(system.router)
     app.include_router(pages.router)

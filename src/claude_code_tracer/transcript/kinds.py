@@ -53,6 +53,18 @@ USAGE_SOURCES: tuple[UsageSource, ...] = get_args(UsageSource)
 # Key prefix of a Task result's usage row until the roll-ups match it to the response it ends.
 TASK_KEY_PREFIX: Final = "task:"
 
+# What a usage row that does not count was: a copy of a response in another file (a resumed
+# or forked session, a data directory read twice), a /btw sidechain replay of a main-thread
+# response, a progress copy of a response its agent's file records, or a Task result whose
+# output is no larger than the response it ends.
+CollapseKind = Literal["file_copy", "sidechain_replay", "progress_copy", "task_result"]
+COLLAPSE_KINDS: tuple[CollapseKind, ...] = get_args(CollapseKind)
+# What a counted row not read from a real line is: a response known only from progress
+# copies, an agent's last response whose output a Task result corrected, or one that only a
+# Task result records.
+RecoveryKind = Literal["progress_only", "corrected", "reconstructed"]
+RECOVERY_KINDS: tuple[RecoveryKind, ...] = get_args(RecoveryKind)
+
 ChangeType = Literal["create", "modify"]
 CHANGE_TYPES: tuple[ChangeType, ...] = get_args(ChangeType)
 
@@ -76,3 +88,13 @@ EDIT_TOOLS: Final = PATCH_TOOLS | {"NotebookEdit"}
 def spelled(values: tuple[str, ...]) -> str:
     """`a, b or c`: the values of an enumeration in a field description."""
     return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else "".join(values)
+
+
+# The newest Claude Code version the format reference (and so the parser) covers; files
+# written by a newer one are called out in the accuracy view.
+NEWEST_KNOWN_VERSION: Final = "2.1.220"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """`2.1.39` -> (2, 1, 39); parts that are not numbers count as 0."""
+    return tuple(int(p) if p.isdigit() else 0 for p in version.split("."))

@@ -29,7 +29,18 @@ DEFAULT_RANGE = "30d"
 RANGE_CHOICES = (("7d", "7 days"), ("30d", "30 days"), ("90d", "90 days"), ("all", "All"))
 PROJECT_SORT_DEFAULT: ProjectSort = "cost"
 SESSION_SORT_DEFAULT: SessionSort = "start"
-KEPT_PARAMS = ("q", "sort", "order", "tab", "type", "tool", "errors", "category")
+KEPT_PARAMS = (
+    "q",
+    "sort",
+    "order",
+    "tab",
+    "type",
+    "tool",
+    "errors",
+    "category",
+    "project",
+    "session",
+)
 
 
 def query_string(params: Mapping[str, Any]) -> str:

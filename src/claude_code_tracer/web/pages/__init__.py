@@ -6,13 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from claude_code_tracer.web.pages import overview, pricing, project, session, subagent
+from claude_code_tracer.web.pages import accuracy, overview, pricing, project, session, subagent
 
 # every page route in one router, flat (the security tests and the benchmark list them)
 router = APIRouter(
     routes=[
         route
-        for family in (overview, project, session, subagent, pricing)
+        for family in (overview, project, session, subagent, pricing, accuracy)
         for route in family.router.routes
     ]
 )
