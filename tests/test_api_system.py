@@ -47,6 +47,10 @@ COVERED: dict[str, list[str]] = {
     "/": ["test_api_system::test_root_answers_programs_with_api_info"],
     "/api": ["test_api_system::test_api_info"],
     "/health": ["test_api_system::test_health_of_a_ready_index"],
+    "/api/accuracy": [
+        "test_fidelity::test_the_accuracy_view_says_how_each_total_was_formed",
+        "test_browser::test_accuracy_page_from_the_overview_and_a_session",
+    ],
     "/api/events": ["test_api_system::test_event_stream_says_hello_then_passes_on_changes"],
     "/api/projects": [
         "test_api_projects::test_projects_all_time",

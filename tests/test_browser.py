@@ -181,7 +181,9 @@ def test_overview(tab: Tab) -> None:
     # the date range is a link too
     page.locator(".range a", has_text="All").click()
     expect(page.locator("#projects tbody tr")).to_have_count(3)
-    expect(page.locator(".page-head .sub")).to_have_text("Claude Code usage over all time")
+    expect(page.locator(".page-head .sub")).to_have_text(
+        "Claude Code usage over all time · How these totals were formed"
+    )
     tab.clean()
 
 
