@@ -62,31 +62,42 @@ SELECT count(*) AS responses, count(*) FILTER (WHERE u.counted) AS counted,
     sum(u.cache_read_tokens) FILTER (WHERE u.counted) AS cache_read_tokens
 FROM usage u WHERE {_USAGE_SCOPE}
 """
-# each row that does not count, by why
+# each row that does not count, by why (the rows that do not count are few: the replay test
+# looks only at theirs)
 COLLAPSED = f"""
+WITH nc AS (
+    SELECT u.* FROM usage u WHERE NOT u.counted AND {_USAGE_SCOPE}
+), main_ids AS (
+    SELECT DISTINCT m.message_id FROM usage m
+    WHERE NOT m.is_sidechain AND m.message_id IN (
+        SELECT message_id FROM nc WHERE is_sidechain AND message_id IS NOT NULL)
+)
 SELECT CASE
         WHEN u.source = 'progress' THEN 'progress_copy'
         WHEN u.source = 'task_result' THEN 'task_result'
-        WHEN u.is_sidechain AND u.message_id IN (
-            SELECT m.message_id FROM usage m
-            WHERE NOT m.is_sidechain AND m.message_id IS NOT NULL) THEN 'sidechain_replay'
+        WHEN u.is_sidechain AND mi.message_id IS NOT NULL THEN 'sidechain_replay'
         ELSE 'file_copy'
     END AS kind, {_SUMS}
-FROM usage u WHERE NOT u.counted AND {_USAGE_SCOPE}
+FROM nc u LEFT JOIN main_ids mi ON mi.message_id = u.message_id
 GROUP BY kind ORDER BY kind
 """
 # counted rows not read from a real line, and the corrections, per session and agent
 RECOVERED = f"""
+WITH r AS (
+    SELECT u.* FROM usage u WHERE u.counted AND u.source <> 'line' AND {_USAGE_SCOPE}
+), recorded AS (
+    SELECT l.usage_key, max(l.output_tokens) AS output_tokens FROM usage l
+    WHERE l.source <> 'task_result' AND l.usage_key IN (SELECT usage_key FROM r)
+    GROUP BY l.usage_key
+)
 SELECT CASE
         WHEN u.source = 'progress' THEN 'progress_only'
         WHEN starts_with(u.usage_key, '{TASK_KEY_PREFIX}') THEN 'reconstructed'
         ELSE 'corrected'
     END AS kind, u.project_hash, u.session_id, u.agent_id, {_SUMS},
-    sum(u.output_tokens - coalesce((
-        SELECT max(l.output_tokens) FROM usage l
-        WHERE l.usage_key = u.usage_key AND l.source <> 'task_result'), 0)) AS added_output,
+    sum(u.output_tokens - coalesce(rec.output_tokens, 0)) AS added_output,
     sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost
-FROM usage u WHERE u.counted AND u.source <> 'line' AND {_USAGE_SCOPE}
+FROM r u LEFT JOIN recorded rec USING (usage_key)
 GROUP BY ALL ORDER BY kind, u.project_hash, u.session_id, u.agent_id
 """
 PRICING = f"""
