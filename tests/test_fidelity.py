@@ -453,3 +453,35 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
         assert client.get("/api/accuracy", params={"session": SID}).status_code == 422
         bad = client.get("/api/accuracy", params={"project": PROJECT, "session": "nope"})
         assert bad.status_code == 404
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "' OR 1=1 --",
+    "x" * 300,
+    "\u202e\u0000bad",
+]
+
+
+def test_hostile_accuracy_parameters_get_a_clear_answer(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from helpers.safety import indexed_app
+
+    root = tmp_path / "claude"
+    accuracy_history(root)
+    app = indexed_app(root, tmp_path / "cache")
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        for value in HOSTILE:
+            for params in ({"project": value}, {"project": PROJECT, "session": value}):
+                api = client.get("/api/accuracy", params=params)
+                assert api.status_code in (404, 422), (params, api.status_code)
+                assert api.json()["error"]["status"] == api.status_code
+                page = client.get("/accuracy", params=params, headers={"accept": "text/html"})
+                assert page.status_code == 404, (params, page.status_code)
+                assert "<script>alert(1)</script>" not in page.text
+        assert client.get("/api/accuracy", params={"project": "x" * 301}).status_code == 422
+        page = client.get("/accuracy", params={"project": PROJECT, "range": "all"})
+        assert page.status_code == 200
+        assert "How the totals of" in page.text and "invalid_json" in page.text
