@@ -384,10 +384,15 @@ def accuracy_history(root: Path) -> None:
     )
     with main_file(root).open("a", encoding="utf-8") as fh:
         fh.write('{"type": "assistant", "message": <script>alert(1)</script>\n')
-    write(
-        agent_file(root, "a7777777"),
-        [agent_line(3, "a7777777", "msg_A", "req_A", usage(3, 60, 500, 1000))],
-    )
+    with main_file(root).open("a", encoding="utf-8") as fh:
+        for extra in (
+            {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {}},
+            {"type": "brand-new-thing", "sessionId": SID},
+        ):
+            fh.write(json.dumps(extra) + "\n")
+    hologram = agent_line(3, "a7777777", "msg_A", "req_A", usage(3, 60, 500, 1000))
+    hologram["message"]["content"].append({"type": "hologram", "data": "<b>x</b>"})
+    write(agent_file(root, "a7777777"), [hologram])
     resumed = SID.replace("0001", "0003")
     write(
         root / "projects" / PROJECT / f"{resumed}.jsonl",
@@ -410,6 +415,8 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
         body = client.get("/api/accuracy").json()
         read = body["read"]
         assert (read["files"], read["bad_lines"]) == (3, 1)
+        # a type nobody documented is counted; a known one that holds no fact is not
+        assert read["unknown_types"] == {"block:hologram": 1, "entry:brand-new-thing": 1}
         assert read["versions"] == [{"version": "2.1.39", "files": 3, "newer_than_known": False}]
         # main reply, a7777777's real line, msg_C (a copy, then corrected), a9999999's result
         assert read["counted_responses"] == 4
@@ -485,3 +492,4 @@ def test_hostile_accuracy_parameters_get_a_clear_answer(tmp_path: Path) -> None:
         page = client.get("/accuracy", params={"project": PROJECT, "range": "all"})
         assert page.status_code == 200
         assert "How the totals of" in page.text and "invalid_json" in page.text
+        assert "entry:brand-new-thing" in page.text and "block:hologram" in page.text

@@ -50,6 +50,10 @@ FROM (SELECT f.*, unnest(f.versions) AS v FROM files f) f
 WHERE {_FILE_SCOPE} AND v IS NOT NULL AND v <> ''
 GROUP BY v
 """
+UNKNOWN = f"""
+SELECT f.unknown_types FROM files f
+WHERE {_FILE_SCOPE} AND f.unknown_types IS NOT NULL AND f.unknown_types <> '{{}}'
+"""
 SKIPPED = f"""
 SELECT f.path, f.session_id, f.bad_lines, f.bad_reasons FROM files f
 WHERE {_FILE_SCOPE} AND f.bad_lines > 0 ORDER BY f.bad_lines DESC, f.path
@@ -144,6 +148,10 @@ class AccuracyReads(Reader):
             ),
             key=lambda v: version_key(v.version),
         )
+        unknown: dict[str, int] = {}
+        for r in self._all(UNKNOWN, scope):
+            for what, n in json.loads(r["unknown_types"]).items():
+                unknown[str(what)] = unknown.get(str(what), 0) + int(n)
         read = ReadFigures(
             files=int(files.get("files") or 0),
             lines=int(files.get("lines") or 0),
@@ -154,6 +162,7 @@ class AccuracyReads(Reader):
             counted_tokens=row_tokens(used) if used else tokens(0, 0, 0, 0),
             versions=versions,
             newest_known_version=NEWEST_KNOWN_VERSION,
+            unknown_types=dict(sorted(unknown.items())),
         )
         skipped = [
             SkippedFile(

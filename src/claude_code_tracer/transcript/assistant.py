@@ -20,7 +20,12 @@ from claude_code_tracer.transcript.content import (
     key_argument,
     prompt_hash,
 )
-from claude_code_tracer.transcript.kinds import SPAWN_TOOLS, SYNTHETIC_MODEL, UsageSource
+from claude_code_tracer.transcript.kinds import (
+    ASSISTANT_BLOCK_TYPES,
+    SPAWN_TOOLS,
+    SYNTHETIC_MODEL,
+    UsageSource,
+)
 from claude_code_tracer.transcript.state import (
     INPUT_CAP,
     M_KIND,
@@ -73,6 +78,8 @@ class AssistantLines(FileState):
                     think = block.get("thinking")
                     if isinstance(think, str) and think:
                         thinking.append(think)
+                elif btype not in ASSISTANT_BLOCK_TYPES:
+                    self.unknown(f"block:{btype}" if isinstance(btype, str) else "block:?")
             elif isinstance(block, str):
                 texts.append(block)
         text = "".join(texts)

@@ -90,6 +90,47 @@ def spelled(values: tuple[str, ...]) -> str:
     return f"{', '.join(values[:-1])} or {values[-1]}" if len(values) > 1 else "".join(values)
 
 
+# Line types the format reference (§4, §4.9) knows that hold no fact the index keeps: the parser
+# passes over them. A type it neither reads nor passes over is counted as unknown.
+PASSED_ENTRY_TYPES: Final = frozenset(
+    {
+        "file-history-snapshot",
+        "queue-operation",
+        "agent-setting",
+        "agent-color",
+        "ended-by-model",
+        "isolation-latch",
+        "atis-latch",
+        "attribution-snapshot",
+        "content-replacement",
+        "observer-ref",
+        "mode",
+        "permission-mode",
+        "pr-link",
+        "bridge-session",
+        "worktree-state",
+        "relocated",
+        "frame-link",
+        "fork-context-ref",
+        "saved_hook_context",
+        "turn_end",
+    }
+)
+# Content block types of assistant lines the format reference knows (§5.1); others are counted.
+ASSISTANT_BLOCK_TYPES: Final = frozenset(
+    {
+        "text",
+        "thinking",
+        "redacted_thinking",
+        "tool_use",
+        "server_tool_use",
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "advisor_tool_result",
+    }
+)
+
+
 # The newest Claude Code version the format reference (and so the parser) covers; files
 # written by a newer one are called out in the accuracy view.
 NEWEST_KNOWN_VERSION: Final = "2.1.220"

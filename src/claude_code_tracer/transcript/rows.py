@@ -202,6 +202,7 @@ FILES = _spec(
     ("entries", "INTEGER"),
     ("bad_lines", "INTEGER"),
     ("bad_reasons", "VARCHAR"),  # JSON object reason -> count
+    ("unknown_types", "VARCHAR"),  # JSON object "entry:<type>" / "block:<type>" -> count
     ("parsed_bytes", "BIGINT"),
     ("pending_bytes", "BIGINT"),
     ("cwd", "VARCHAR"),

@@ -46,6 +46,8 @@ class FileFacts:
     entries: int = 0
     bad_lines: int = 0
     bad_reasons: dict[str, int] = field(default_factory=dict)
+    # line and block types the format reference does not know: "entry:<type>" / "block:<type>"
+    unknown: dict[str, int] = field(default_factory=dict)
     parsed_bytes: int = 0
     pending_bytes: int = 0  # an incomplete last line, read again once complete
     cwd: str | None = None
@@ -255,6 +257,9 @@ class FileState:
         post: int | None,
     ) -> None:
         self.rows["compactions"].append([*self._own(agent), uuid, ts, trigger, pre, post])
+
+    def unknown(self, what: str) -> None:
+        self.facts.unknown[what] = self.facts.unknown.get(what, 0) + 1
 
     def bad(self, reason: str) -> None:
         self.facts.bad_lines += 1

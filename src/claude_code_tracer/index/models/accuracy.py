@@ -29,6 +29,10 @@ class ReadFigures(Model):
     counted_tokens: Tokens
     versions: list[VersionSeen]
     newest_known_version: str
+    unknown_types: dict[str, int] = Field(
+        description='line and content block types the parser does not know ("entry:<type>", '
+        '"block:<type>"), counted and passed over'
+    )
 
 
 class SkippedFile(Model):
