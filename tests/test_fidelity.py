@@ -433,6 +433,7 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
                 "session_id": SID,
                 "bad_lines": 1,
                 "reasons": {"invalid_json": 1},
+                "lines": [{"line": 7, "reason": "invalid_json"}],
             }
         ]
         collapsed = {c["kind"]: (c["rows"], c["tokens"]["total_tokens"]) for c in body["collapsed"]}
@@ -493,3 +494,4 @@ def test_hostile_accuracy_parameters_get_a_clear_answer(tmp_path: Path) -> None:
         assert page.status_code == 200
         assert "How the totals of" in page.text and "invalid_json" in page.text
         assert "entry:brand-new-thing" in page.text and "block:hologram" in page.text
+        assert "line 7: invalid_json" in page.text

@@ -19,7 +19,7 @@ from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 15
+SCHEMA_VERSION = 16
 
 
 # Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the

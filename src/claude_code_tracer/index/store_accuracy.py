@@ -8,6 +8,7 @@ from typing import Any
 
 from claude_code_tracer.index.models.accuracy import (
     Accuracy,
+    BadLine,
     Collapsed,
     ModelPricing,
     ReadFigures,
@@ -55,7 +56,7 @@ SELECT f.unknown_types FROM files f
 WHERE {_FILE_SCOPE} AND f.unknown_types IS NOT NULL AND f.unknown_types <> '{{}}'
 """
 SKIPPED = f"""
-SELECT f.path, f.session_id, f.bad_lines, f.bad_reasons FROM files f
+SELECT f.path, f.session_id, f.bad_lines, f.bad_reasons, f.bad_line_list FROM files f
 WHERE {_FILE_SCOPE} AND f.bad_lines > 0 ORDER BY f.bad_lines DESC, f.path
 """
 USAGE_READ = f"""
@@ -170,6 +171,10 @@ class AccuracyReads(Reader):
                 session_id=str(r["session_id"] or ""),
                 bad_lines=int(r["bad_lines"]),
                 reasons={str(k): int(v) for k, v in json.loads(r["bad_reasons"] or "{}").items()},
+                lines=[
+                    BadLine(line=int(n), reason=str(why))
+                    for n, why in json.loads(r["bad_line_list"] or "[]")
+                ],
             )
             for r in self._all(SKIPPED, scope)
         ]

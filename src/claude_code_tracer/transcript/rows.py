@@ -202,6 +202,7 @@ FILES = _spec(
     ("entries", "INTEGER"),
     ("bad_lines", "INTEGER"),
     ("bad_reasons", "VARCHAR"),  # JSON object reason -> count
+    ("bad_line_list", "VARCHAR"),  # JSON [[line number, reason], ...], the first 50
     ("unknown_types", "VARCHAR"),  # JSON object "entry:<type>" / "block:<type>" -> count
     ("parsed_bytes", "BIGINT"),
     ("pending_bytes", "BIGINT"),

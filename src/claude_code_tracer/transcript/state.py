@@ -25,6 +25,7 @@ M_KIND, M_TS, M_TS_END, M_TEXT = (_M[n] for n in ("kind", "ts", "ts_end", "text"
 M_TEXT_LEN, M_THINKING = (_M[n] for n in ("text_len", "thinking"))
 M_TOOLS, M_USAGE_KEY, M_SESSION = (_M[n] for n in ("tool_names", "usage_key", "session_id"))
 U_SPEED = USAGE.names.index("speed")
+BAD_LINES_KEPT = 50  # bad lines listed by number per file (all are counted)
 U_SOURCE = USAGE.names.index("source")
 
 
@@ -46,6 +47,8 @@ class FileFacts:
     entries: int = 0
     bad_lines: int = 0
     bad_reasons: dict[str, int] = field(default_factory=dict)
+    # the first BAD_LINES_KEPT bad lines: [line number (1-based), reason]
+    bad_list: list[list[int | str]] = field(default_factory=list)
     # line and block types the format reference does not know: "entry:<type>" / "block:<type>"
     unknown: dict[str, int] = field(default_factory=dict)
     parsed_bytes: int = 0
@@ -262,5 +265,7 @@ class FileState:
         self.facts.unknown[what] = self.facts.unknown.get(what, 0) + 1
 
     def bad(self, reason: str) -> None:
+        if len(self.facts.bad_list) < BAD_LINES_KEPT:
+            self.facts.bad_list.append([self.line_no + 1, reason])
         self.facts.bad_lines += 1
         self.facts.bad_reasons[reason] = self.facts.bad_reasons.get(reason, 0) + 1

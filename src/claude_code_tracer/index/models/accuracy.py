@@ -35,11 +35,17 @@ class ReadFigures(Model):
     )
 
 
+class BadLine(Model):
+    line: int = Field(description="1-based line number in the file")
+    reason: str
+
+
 class SkippedFile(Model):
     path: str
     session_id: str
     bad_lines: int
     reasons: dict[str, int]
+    lines: list[BadLine] = Field(description="the first 50 bad lines of the file")
 
 
 class Collapsed(Model):
