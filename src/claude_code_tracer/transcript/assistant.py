@@ -78,7 +78,7 @@ class AssistantLines(FileState):
                     think = block.get("thinking")
                     if isinstance(think, str) and think:
                         thinking.append(think)
-                elif btype not in ASSISTANT_BLOCK_TYPES:
+                elif not isinstance(btype, str) or btype not in ASSISTANT_BLOCK_TYPES:
                     self.unknown(f"block:{btype}" if isinstance(btype, str) else "block:?")
             elif isinstance(block, str):
                 texts.append(block)

@@ -92,7 +92,7 @@ class _Parser(UserLines):
             prompt = as_str(obj.get("lastPrompt"))
             if prompt:
                 self.facts.last_prompt = cap(prompt, PREVIEW_CAP)
-        elif etype not in PASSED_ENTRY_TYPES:
+        elif not isinstance(etype, str) or etype not in PASSED_ENTRY_TYPES:
             # file-history-snapshot, queue-operation, mode, pr-link, ...: no facts kept; a
             # type the format reference does not know is counted (the accuracy view lists it)
             self.unknown(f"entry:{etype}" if isinstance(etype, str) else "entry:?")
