@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from claude_code_tracer.index.models.accuracy import (
     Accuracy,
@@ -22,8 +22,6 @@ from claude_code_tracer.transcript.kinds import (
     NEWEST_KNOWN_VERSION,
     RECOVERY_KINDS,
     TASK_KEY_PREFIX,
-    CollapseKind,
-    RecoveryKind,
     version_key,
 )
 
@@ -113,6 +111,8 @@ WHERE u.counted AND u.model IS NOT NULL AND {_USAGE_SCOPE}
 GROUP BY ALL ORDER BY priced, u.model
 """
 
+K = TypeVar("K", bound=str)
+
 NOTES = (
     "Subagent output is a lower bound: in Claude Code 2.1.x an agent's file records each "
     "response as a streaming snapshot (1 to 8 output tokens); only its last response's final "
@@ -179,12 +179,14 @@ class AccuracyReads(Reader):
             for r in self._all(SKIPPED, scope)
         ]
         collapsed = [
-            Collapsed(kind=_collapse(r["kind"]), rows=int(r["n"]), tokens=row_tokens(r))
+            Collapsed(
+                kind=_one_of(r["kind"], COLLAPSE_KINDS), rows=int(r["n"]), tokens=row_tokens(r)
+            )
             for r in self._all(COLLAPSED, scope)
         ]
         recovered = []
         for r in self._all(RECOVERED, scope):
-            kind = _recovery(r["kind"])
+            kind = _one_of(r["kind"], RECOVERY_KINDS)
             recovered.append(
                 Recovered(
                     kind=kind,
@@ -224,15 +226,9 @@ class AccuracyReads(Reader):
         )
 
 
-def _collapse(value: object) -> CollapseKind:
-    for kind in COLLAPSE_KINDS:
+def _one_of(value: object, kinds: tuple[K, ...]) -> K:
+    """`value` as the member of an enumeration it equals (the SQL spells the kinds)."""
+    for kind in kinds:
         if value == kind:
             return kind
-    raise ValueError(f"unknown collapse kind {value!r}")
-
-
-def _recovery(value: object) -> RecoveryKind:
-    for kind in RECOVERY_KINDS:
-        if value == kind:
-            return kind
-    raise ValueError(f"unknown recovery kind {value!r}")
+    raise ValueError(f"{value!r} is none of {kinds}")

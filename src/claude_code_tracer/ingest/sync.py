@@ -346,9 +346,8 @@ class Indexer:
             raise Cancelled
         with self.db.write_lock:
             if not single:
-                writes.all_threads(
-                    cur, self.db.memory_limit
-                )  # parsing is over: the roll-ups get every core again
+                # parsing is over: the roll-ups get every core and the index's memory again
+                writes.all_threads(cur, self.db.memory_limit)
             with writes.transaction(cur, begin=not single):
                 rollups.refresh(cur, full=full)
                 touched = writes.touched_sessions(cur)

@@ -183,12 +183,11 @@ class AssistantLines(FileState):
         read = as_count(usage.get("cache_read_input_tokens"))
         speed = as_str(usage.get("speed"))
         # the de-duplication key (§7): message.id + requestId, message.id alone, else the line
-        if key is not None:
-            pass
-        elif message_id:
-            key = f"{message_id}:{request_id}" if request_id else message_id
-        else:
-            key = f"line:{self.job.file_id}:{self.line_no}"
+        if key is None:
+            if message_id:
+                key = f"{message_id}:{request_id}" if request_id else message_id
+            else:
+                key = f"line:{self.job.file_id}:{self.line_no}"
         total = inp + out + created + read
         index = self.usage_by_key.get(key)
         if index is not None:

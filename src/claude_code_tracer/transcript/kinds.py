@@ -49,7 +49,6 @@ FILE_KINDS: tuple[FileKind, ...] = get_args(FileKind)
 # final usage of the agent's last response: it corrects that response's output, or is that
 # response where nothing else records it).
 UsageSource = Literal["line", "progress", "task_result"]
-USAGE_SOURCES: tuple[UsageSource, ...] = get_args(UsageSource)
 # Key prefix of a Task result's usage row until the roll-ups match it to the response it ends.
 TASK_KEY_PREFIX: Final = "task:"
 
