@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ import pytest
 PROJECT = "-home-dev-shop"
 SID = "5e55107a-0000-4000-8000-000000000001"
 HAIKU = "claude-haiku-4-5-20251001"
+SNAPSHOT_FETCHED_AT = json.loads(
+    resources.files("claude_code_tracer.data").joinpath("litellm_claude_prices.json").read_text()
+)["fetched_at"]
 SONNET = "claude-sonnet-4-5-20250929"
 
 TOKENS = (
@@ -369,12 +373,14 @@ def test_a_session_under_two_roots_counts_once(
 
 
 def accuracy_history(root: Path) -> None:
-    """One of each: a response known only from copies, a copy beside its real line, a
-    corrected snapshot, a reconstructed response, a resumed copy and a bad line."""
+    """One of each: responses known only from copies, a copy beside its real line, a
+    corrected snapshot, a reconstructed response, a Task result no larger than its response,
+    a streamed copy, a /btw replay, a resumed copy, a bad line, an unknown line type, block
+    type and field."""
     write(
         main_file(root),
         [
-            prompt(1),
+            {**prompt(1), "brandNewField": {"x": 1}},
             task_call(2, "toolu_1"),
             progress_copy(3, "a7777777", "toolu_1", "msg_A", "req_A", usage(3, 2, 500, 1000)),
             progress_copy(4, "a8888888", "toolu_1", "msg_C", "req_C", usage(2, 4, 30, 400)),
@@ -388,11 +394,18 @@ def accuracy_history(root: Path) -> None:
         for extra in (
             {"type": "file-history-snapshot", "messageId": "m1", "snapshot": {}},
             {"type": "brand-new-thing", "sessionId": SID},
+            # a /btw aside replays the main reply as a sidechain line with a new request id
+            assistant(5, "msg_main2", "req_btw", usage(1, 10, 0, 100), isSidechain=True),
+            # an agent whose file is missing: known only from its progress copy
+            progress_copy(8, "a6666666", "toolu_1", "msg_P", "req_P", usage(4, 7, 20, 50)),
+            # a7777777's Task result says no more than its file
+            task_result(9, "a7777777", "toolu_1", usage(3, 60, 500, 1000)),
         ):
             fh.write(json.dumps(extra) + "\n")
+    snapshot = agent_line(2, "a7777777", "msg_A", "req_A", usage(3, 5, 500, 1000))
     hologram = agent_line(3, "a7777777", "msg_A", "req_A", usage(3, 60, 500, 1000))
     hologram["message"]["content"].append({"type": "hologram", "data": "<b>x</b>"})
-    write(agent_file(root, "a7777777"), [hologram])
+    write(agent_file(root, "a7777777"), [snapshot, hologram])
     resumed = SID.replace("0001", "0003")
     write(
         root / "projects" / PROJECT / f"{resumed}.jsonl",
@@ -416,16 +429,21 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
         read = body["read"]
         assert (read["files"], read["bad_lines"]) == (3, 1)
         # a type nobody documented is counted; a known one that holds no fact is not
-        assert read["unknown_types"] == {"block:hologram": 1, "entry:brand-new-thing": 1}
+        assert read["unknown_types"] == {
+            "block:hologram": 1,
+            "entry:brand-new-thing": 1,
+            "field:brandNewField": 1,
+        }
         assert read["versions"] == [{"version": "2.1.39", "files": 3, "newer_than_known": False}]
-        # main reply, a7777777's real line, msg_C (a copy, then corrected), a9999999's result
-        assert read["counted_responses"] == 4
+        # main reply, a7777777's real line, msg_C (a copy, then corrected), a9999999's result,
+        # a6666666's copy
+        assert read["counted_responses"] == 5
         assert read["counted_tokens"] == {
-            "input_tokens": 1 + 3 + 2 + 1,
-            "output_tokens": 10 + 60 + 300 + 200,
-            "cache_creation_input_tokens": 500 + 30 + 10,
-            "cache_read_input_tokens": 100 + 1000 + 400 + 90,
-            "total_tokens": 7 + 570 + 540 + 1590,
+            "input_tokens": 1 + 3 + 2 + 1 + 4,
+            "output_tokens": 10 + 60 + 300 + 200 + 7,
+            "cache_creation_input_tokens": 500 + 30 + 10 + 20,
+            "cache_read_input_tokens": 100 + 1000 + 400 + 90 + 50,
+            "total_tokens": 7 + 570 + 540 + 1590 + 81,
         }
         assert body["skipped"] == [
             {
@@ -436,11 +454,14 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
                 "lines": [{"line": 7, "reason": "invalid_json"}],
             }
         ]
-        collapsed = {c["kind"]: (c["rows"], c["tokens"]["total_tokens"]) for c in body["collapsed"]}
-        assert collapsed == {
-            "file_copy": (1, 111),  # the resumed copy of the main reply
-            "progress_copy": (2, 1505 + 436),  # a7777777's copy, msg_C's corrected copy
-        }
+        collapsed = [(c["kind"], c["rows"], c["tokens"]["total_tokens"]) for c in body["collapsed"]]
+        assert collapsed == [
+            ("streamed_copy", 1, 1508),  # a7777777's first snapshot of msg_A
+            ("file_copy", 1, 111),  # the resumed copy of the main reply
+            ("sidechain_replay", 1, 111),  # the /btw aside
+            ("progress_copy", 2, 1505 + 436),  # a7777777's copy, msg_C's corrected copy
+            ("task_result", 1, 1563),  # a7777777's result, no larger than its file's line
+        ]
         recovered = {(r["kind"], r["agent_id"]): r["tokens"] for r in body["recovered"]}
         assert recovered[("corrected", "a8888888")]["output_tokens"] == 300 - 4
         assert recovered[("reconstructed", "a9999999")] == {
@@ -450,13 +471,22 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
             "cache_read_input_tokens": 90,
             "total_tokens": 301,
         }
-        assert len(recovered) == 2
+        assert recovered[("progress_only", "a6666666")] == {
+            "input_tokens": 4,
+            "output_tokens": 7,
+            "cache_creation_input_tokens": 20,
+            "cache_read_input_tokens": 50,
+            "total_tokens": 81,
+        }
+        assert len(recovered) == 3
         models = {m["model"]: (m["priced"], m["responses"]) for m in body["pricing"]}
-        assert models == {SONNET: (True, 1), HAIKU: (True, 2)}
+        assert models == {SONNET: (True, 1), HAIKU: (True, 3)}
+        assert body["price_table"]["source"] == "snapshot"
+        assert body["price_table"]["fetched_at"] == SNAPSHOT_FETCHED_AT
         assert any("lower bound" in n for n in body["notes"])
         # scoped to one session; unknown ids and a session without its project
         one = client.get("/api/accuracy", params={"project": PROJECT, "session": SID}).json()
-        assert one["read"]["files"] == 2 and one["read"]["counted_responses"] == 4
+        assert one["read"]["files"] == 2 and one["read"]["counted_responses"] == 5
         assert client.get("/api/accuracy", params={"project": "nope"}).status_code == 404
         assert client.get("/api/accuracy", params={"session": SID}).status_code == 422
         bad = client.get("/api/accuracy", params={"project": PROJECT, "session": "nope"})
@@ -494,4 +524,6 @@ def test_hostile_accuracy_parameters_get_a_clear_answer(tmp_path: Path) -> None:
         assert page.status_code == 200
         assert "How the totals of" in page.text and "invalid_json" in page.text
         assert "entry:brand-new-thing" in page.text and "block:hologram" in page.text
+        assert "field:brandNewField" in page.text and 'data-kind="streamed_copy"' in page.text
+        assert SNAPSHOT_FETCHED_AT in page.text
         assert "line 7: invalid_json" in page.text

@@ -172,6 +172,18 @@ class Reader:
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return fetch_one(self.cur, sql, params)
 
+    def price_table_age(self) -> float | None:
+        """Seconds since the price table in use was fetched (None: no table, or no date)."""
+        if self.prices is None:
+            return None
+        try:
+            fetched = datetime.fromisoformat(self.prices.table.fetched_at)
+        except ValueError:
+            return None
+        if fetched.tzinfo is not None:
+            fetched = fetched.astimezone(UTC).replace(tzinfo=None)
+        return round((self.now - fetched).total_seconds(), 1)
+
     # -- ids ----------------------------------------------------------------------------------
 
     def project_path(self, path_hash: str) -> str | None:

@@ -64,24 +64,34 @@ SCOPE_PROJECTS = "INSERT INTO _scope_projects SELECT DISTINCT project_hash FROM 
 # wins over a progress copy; then a main-thread copy over a sidechain copy; then the largest
 # token total; then the copy that records `speed`; then the
 # earliest, then the copy in the earliest file (never the directory order). A sidechain row
-# whose message.id also has a main-thread row is a replay (/btw).
+# whose message.id also has a main-thread row is a replay (/btw). A row that does not count
+# keeps why (kinds.CollapseKind) for the accuracy view.
 DEDUP_USAGE = """
-UPDATE usage SET counted = d.keep
+UPDATE usage SET counted = d.why IS NULL, collapse = d.why
 FROM (
-    SELECT u.rowid AS rid,
-        row_number() OVER (
-            PARTITION BY u.usage_key
-            ORDER BY u.source = 'progress', u.is_sidechain,
-                u.input_tokens + u.output_tokens + u.cache_creation_tokens
-                    + u.cache_read_tokens DESC,
-                (u.speed IS NULL), u.ts NULLS LAST, f.first_ts NULLS LAST, f.path,
-                u.line_no) = 1
-        AND NOT (u.is_sidechain AND u.message_id IS NOT NULL AND u.message_id IN (
-            SELECT m.message_id FROM usage m
-            WHERE NOT m.is_sidechain AND m.message_id IS NOT NULL)) AS keep
-    FROM usage u JOIN _scope_keys k USING (usage_key) JOIN files f ON f.file_id = u.file_id
+    SELECT rid, CASE
+            WHEN first AND NOT replay THEN NULL
+            WHEN source = 'progress' THEN 'progress_copy'
+            WHEN source = 'task_result' THEN 'task_result'
+            WHEN replay THEN 'sidechain_replay'
+            ELSE 'file_copy'
+        END AS why
+    FROM (
+        SELECT u.rowid AS rid, u.source,
+            row_number() OVER (
+                PARTITION BY u.usage_key
+                ORDER BY u.source = 'progress', u.is_sidechain,
+                    u.input_tokens + u.output_tokens + u.cache_creation_tokens
+                        + u.cache_read_tokens DESC,
+                    (u.speed IS NULL), u.ts NULLS LAST, f.first_ts NULLS LAST, f.path,
+                    u.line_no) = 1 AS first,
+            (u.is_sidechain AND u.message_id IS NOT NULL AND u.message_id IN (
+                SELECT m.message_id FROM usage m
+                WHERE NOT m.is_sidechain AND m.message_id IS NOT NULL)) IS TRUE AS replay
+        FROM usage u JOIN _scope_keys k USING (usage_key) JOIN files f ON f.file_id = u.file_id
+    )
 ) d
-WHERE usage.rowid = d.rid AND usage.counted IS DISTINCT FROM d.keep
+WHERE usage.rowid = d.rid AND usage.collapse IS DISTINCT FROM d.why
 """
 
 RECOST_USAGE = f"""

@@ -19,7 +19,7 @@ from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 
 
 # Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the
@@ -30,6 +30,10 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("counted", "BOOLEAN", "true"),
         ("cost", "DOUBLE", "NULL"),
         ("priced", "BOOLEAN", "NULL"),
+        # why a row does not count (kinds.CollapseKind), NULL where it does
+        ("collapse", "VARCHAR", "NULL"),
+        # a Task result matched to its agent's response: the output that response recorded
+        ("recorded_output", "BIGINT", "NULL"),
     ),
     "tool_calls": (
         ("result_uuid", "VARCHAR", "NULL"),

@@ -11,6 +11,7 @@ from claude_code_tracer.index.models.accuracy import (
     BadLine,
     Collapsed,
     ModelPricing,
+    PriceTableUsed,
     ReadFigures,
     Recovered,
     SkippedFile,
@@ -22,6 +23,7 @@ from claude_code_tracer.transcript.kinds import (
     NEWEST_KNOWN_VERSION,
     RECOVERY_KINDS,
     TASK_KEY_PREFIX,
+    CollapseKind,
     version_key,
 )
 
@@ -65,60 +67,57 @@ SELECT count(*) AS responses, count(*) FILTER (WHERE u.counted) AS counted,
     sum(u.cache_read_tokens) FILTER (WHERE u.counted) AS cache_read_tokens
 FROM usage u WHERE {_USAGE_SCOPE}
 """
-# each row that does not count, by why (the rows that do not count are few: the replay test
-# looks only at theirs)
+# the rows that do not count, by why (the roll-ups record it)
 COLLAPSED = f"""
-WITH nc AS (
-    SELECT u.* FROM usage u WHERE NOT u.counted AND {_USAGE_SCOPE}
-), main_ids AS (
-    SELECT DISTINCT m.message_id FROM usage m
-    WHERE NOT m.is_sidechain AND m.message_id IN (
-        SELECT message_id FROM nc WHERE is_sidechain AND message_id IS NOT NULL)
-)
-SELECT CASE
-        WHEN u.source = 'progress' THEN 'progress_copy'
-        WHEN u.source = 'task_result' THEN 'task_result'
-        WHEN u.is_sidechain AND mi.message_id IS NOT NULL THEN 'sidechain_replay'
-        ELSE 'file_copy'
-    END AS kind, {_SUMS}
-FROM nc u LEFT JOIN main_ids mi ON mi.message_id = u.message_id
+SELECT u.collapse AS kind, {_SUMS}
+FROM usage u WHERE NOT u.counted AND {_USAGE_SCOPE}
 GROUP BY kind ORDER BY kind
 """
-# counted rows not read from a real line, and the corrections, per session and agent
+# copies collapsed within a file as it was read
+FILE_COLLAPSED = f"""
+SELECT f.collapsed FROM files f
+WHERE {_FILE_SCOPE} AND f.collapsed IS NOT NULL AND f.collapsed <> '{{}}'
+"""
+# counted rows not read from a real line, and the output the corrections added, per session
+# and agent
 RECOVERED = f"""
-WITH r AS (
-    SELECT u.* FROM usage u WHERE u.counted AND u.source <> 'line' AND {_USAGE_SCOPE}
-), recorded AS (
-    SELECT l.usage_key, max(l.output_tokens) AS output_tokens FROM usage l
-    WHERE l.source <> 'task_result' AND l.usage_key IN (SELECT usage_key FROM r)
-    GROUP BY l.usage_key
-)
 SELECT CASE
         WHEN u.source = 'progress' THEN 'progress_only'
         WHEN starts_with(u.usage_key, '{TASK_KEY_PREFIX}') THEN 'reconstructed'
         ELSE 'corrected'
     END AS kind, u.project_hash, u.session_id, u.agent_id, {_SUMS},
-    sum(u.output_tokens - coalesce(rec.output_tokens, 0)) AS added_output,
+    sum(u.output_tokens - coalesce(u.recorded_output, 0)) AS added_output,
     sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost
-FROM r u LEFT JOIN recorded rec USING (usage_key)
+FROM usage u WHERE u.counted AND u.source <> 'line' AND {_USAGE_SCOPE}
 GROUP BY ALL ORDER BY kind, u.project_hash, u.session_id, u.agent_id
 """
+# per model as the transcripts spell it (sessions counted per model first: cheaper than a
+# distinct count over every row)
 PRICING = f"""
-SELECT u.model, p.price_key, bool_and(u.priced) AS priced, {_SUMS},
-    count(DISTINCT u.project_hash || '/' || u.session_id) AS sessions
-FROM usage u LEFT JOIN model_prices p ON p.model = u.model
-WHERE u.counted AND u.model IS NOT NULL AND {_USAGE_SCOPE}
-GROUP BY ALL ORDER BY priced, u.model
+WITH per_session AS (
+    SELECT u.model, bool_and(u.priced) AS priced, {_SUMS}
+    FROM usage u
+    WHERE u.counted AND u.model IS NOT NULL AND {_USAGE_SCOPE}
+    GROUP BY u.model, u.project_hash, u.session_id
+)
+SELECT s.model, p.price_key, bool_and(s.priced) AS priced, sum(s.n) AS n,
+    sum(s.input_tokens) AS input_tokens, sum(s.output_tokens) AS output_tokens,
+    sum(s.cache_creation_tokens) AS cache_creation_tokens,
+    sum(s.cache_read_tokens) AS cache_read_tokens, count(*) AS sessions
+FROM per_session s LEFT JOIN model_prices p ON p.model = s.model
+GROUP BY ALL ORDER BY priced, s.model
 """
 
 K = TypeVar("K", bound=str)
+_TOKEN_COLUMNS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
 
 NOTES = (
     "Subagent output is a lower bound: in Claude Code 2.1.x an agent's file records each "
     "response as a streaming snapshot (1 to 8 output tokens); only its last response's final "
     "output is on disk, in the Task result that ends it.",
     "Lines of one streamed response within a file are collapsed as they are read (the copy "
-    "with the largest total is kept) and are not listed here.",
+    "with the largest total is kept); with a date range, a file's streamed copies count where "
+    "the file overlaps it.",
     "Calls Claude Code never writes to a transcript (titles, summaries, command safety checks, "
     "WebSearch side requests) cannot be counted by any tool that reads transcripts.",
 )
@@ -178,11 +177,20 @@ class AccuracyReads(Reader):
             )
             for r in self._all(SKIPPED, scope)
         ]
+        sums: dict[CollapseKind, list[int]] = {}
+        for r in self._all(COLLAPSED, scope):
+            sums[_one_of(r["kind"], COLLAPSE_KINDS)] = [
+                int(r[c] or 0) for c in ("n", *_TOKEN_COLUMNS)
+            ]
+        for r in self._all(FILE_COLLAPSED, scope):
+            for kind, counts in json.loads(r["collapsed"]).items():
+                into = sums.setdefault(_one_of(kind, COLLAPSE_KINDS), [0, 0, 0, 0, 0])
+                for i, n in enumerate(counts):
+                    into[i] += int(n)
         collapsed = [
-            Collapsed(
-                kind=_one_of(r["kind"], COLLAPSE_KINDS), rows=int(r["n"]), tokens=row_tokens(r)
-            )
-            for r in self._all(COLLAPSED, scope)
+            Collapsed(kind=kind, rows=sums[kind][0], tokens=tokens(*sums[kind][1:]))
+            for kind in COLLAPSE_KINDS
+            if kind in sums
         ]
         recovered = []
         for r in self._all(RECOVERED, scope):
@@ -221,6 +229,14 @@ class AccuracyReads(Reader):
             skipped=skipped,
             collapsed=collapsed,
             recovered=recovered,
+            price_table=None
+            if self.prices is None
+            else PriceTableUsed(
+                source=self.prices.table.source,
+                url=self.prices.table.url,
+                fetched_at=self.prices.table.fetched_at,
+                age_seconds=self.price_table_age(),
+            ),
             pricing=pricing,
             notes=list(NOTES),
         )

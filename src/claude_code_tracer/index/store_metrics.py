@@ -3,7 +3,7 @@ and the prices in use."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from claude_code_tracer.index import queries as q
@@ -245,18 +245,11 @@ class MetricReads(SessionReads):
                     sessions=int(r["sessions"] or 0),
                 )
             )
-        try:
-            fetched = datetime.fromisoformat(table.fetched_at)
-            if fetched.tzinfo is None:
-                fetched = fetched.replace(tzinfo=UTC)
-            age: float | None = round((datetime.now(UTC) - fetched).total_seconds(), 1)
-        except ValueError:
-            age = None
         return PricingInfo(
             source=table.source,
             url=table.url,
             fetched_at=table.fetched_at,
-            age_seconds=age,
+            age_seconds=self.price_table_age(),
             offline=self.prices.offline,
             last_error=self.prices.last_error,
             prices=prices,

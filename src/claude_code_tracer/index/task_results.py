@@ -10,15 +10,16 @@ from claude_code_tracer.transcript.kinds import TASK_KEY_PREFIX
 # that response (the agent's latest key at or before the result, from its file or from
 # progress copies) has the same input and cache counts, the result joins that response's key
 # (its larger output then wins the de-duplication below: corrected); otherwise it keeps a key
-# of its own and counts as that response (reconstructed). Its model is the agent's.
+# of its own and counts as that response (reconstructed). Its model is the agent's; a matched
+# result keeps the output its response recorded (the accuracy view's correction).
 MATCH_TASK_RESULTS = f"""
 UPDATE usage SET usage_key = m.key, message_id = m.message_id, model = m.model,
-    cost = m.cost, priced = m.priced
+    cost = m.cost, priced = m.priced, recorded_output = m.recorded_output
 FROM (
     WITH responses AS (
         SELECT project_hash, session_id, agent_id, usage_key, max(ts) AS ts,
             any_value(message_id) AS message_id, any_value(model) AS model,
-            max(input_tokens) AS input_tokens,
+            max(input_tokens) AS input_tokens, max(output_tokens) AS output_tokens,
             max(cache_creation_tokens) AS cache_creation_tokens,
             max(cache_read_tokens) AS cache_read_tokens
         FROM usage JOIN _scope_sessions USING (project_hash, session_id)
@@ -33,6 +34,7 @@ FROM (
                 AND r.cache_creation_tokens = t.cache_creation_tokens
                 AND r.cache_read_tokens = t.cache_read_tokens) IS TRUE AS same,
             r.usage_key AS response_key, r.message_id AS response_message_id,
+            r.output_tokens AS response_output,
             '{TASK_KEY_PREFIX}' || t.message_uuid AS own_key
         FROM (SELECT u.rowid, u.* FROM usage u JOIN _scope_sessions USING (project_hash, session_id)
               WHERE u.source = 'task_result') t
@@ -43,6 +45,7 @@ FROM (
     SELECT rid,
         CASE WHEN same THEN response_key ELSE own_key END AS key,
         CASE WHEN same THEN response_message_id END AS message_id,
+        CASE WHEN same THEN response_output END AS recorded_output,
         u.model,
         {COST_SQL} AS cost,
         p.model IS NOT NULL AS priced

@@ -94,6 +94,7 @@ def files_row(job: FileJob, src: Source, facts: FileFacts, now_ms: int) -> tuple
         json.dumps(facts.bad_reasons, sort_keys=True),
         json.dumps(facts.bad_list),
         json.dumps(facts.unknown, sort_keys=True),
+        json.dumps(facts.collapsed, sort_keys=True),
         facts.parsed_bytes,
         facts.pending_bytes,
         facts.cwd,

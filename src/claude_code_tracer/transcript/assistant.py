@@ -24,6 +24,7 @@ from claude_code_tracer.transcript.kinds import (
     ASSISTANT_BLOCK_TYPES,
     SPAWN_TOOLS,
     SYNTHETIC_MODEL,
+    CollapseKind,
     UsageSource,
 )
 from claude_code_tracer.transcript.state import (
@@ -44,6 +45,7 @@ from claude_code_tracer.transcript.state import (
     TEXT_CAP,
     U_SOURCE,
     U_SPEED,
+    U_TOKENS,
     FileState,
 )
 
@@ -194,14 +196,22 @@ class AssistantLines(FileState):
             old = self.usage[index]
             old_copy, new_copy = old[U_SOURCE] == "progress", source == "progress"
             if new_copy and not old_copy:
-                return key  # a real line wins over a copy
+                # a real line wins over a copy
+                self.collapse("progress_copy", (inp, out, created, read))
+                return key
             old_total = self.usage_totals[index]
             if new_copy == old_copy and (
                 total < old_total
                 or (total == old_total and (speed is None or old[U_SPEED] is not None))
             ):
                 # a copy seen before wins unless this one holds more tokens (ties: it has speed)
+                kind: CollapseKind = "progress_copy" if new_copy else "streamed_copy"
+                self.collapse(kind, (inp, out, created, read))
                 return key
+            self.collapse(
+                "progress_copy" if old_copy else "streamed_copy",
+                (old[U_TOKENS[0]], old[U_TOKENS[1]], old[U_TOKENS[2]], old[U_TOKENS[3]]),
+            )
         split = usage.get("cache_creation")
         hour = (
             min(as_count(split.get("ephemeral_1h_input_tokens")), created)

@@ -52,11 +52,14 @@ UsageSource = Literal["line", "progress", "task_result"]
 # Key prefix of a Task result's usage row until the roll-ups match it to the response it ends.
 TASK_KEY_PREFIX: Final = "task:"
 
-# What a usage row that does not count was: a copy of a response in another file (a resumed
-# or forked session, a data directory read twice), a /btw sidechain replay of a main-thread
-# response, a progress copy of a response its agent's file records, or a Task result whose
-# output is no larger than the response it ends.
-CollapseKind = Literal["file_copy", "sidechain_replay", "progress_copy", "task_result"]
+# What a copy of a response that does not count was: another line of the same streamed
+# response in one file (one line per content block, §7), a copy in another file (a resumed or
+# forked session, a data directory read twice), a /btw sidechain replay of a main-thread
+# response, a progress copy of a response a real line records, or a Task result whose output
+# is no larger than the response it ends.
+CollapseKind = Literal[
+    "streamed_copy", "file_copy", "sidechain_replay", "progress_copy", "task_result"
+]
 COLLAPSE_KINDS: tuple[CollapseKind, ...] = get_args(CollapseKind)
 # What a counted row not read from a real line is: a response known only from progress
 # copies, an agent's last response whose output a Task result corrected, or one that only a
@@ -113,6 +116,103 @@ PASSED_ENTRY_TYPES: Final = frozenset(
         "fork-context-ref",
         "saved_hook_context",
         "turn_end",
+    }
+)
+# Line types that carry the envelope of a conversation line (§3).
+CONVERSATION_ENTRY_TYPES: Final = frozenset(
+    {"user", "assistant", "system", "progress", "attachment"}
+)
+# Top-level fields of conversation lines the format reference knows (§3, §4.1-4.5, §13); any
+# other field of such a line is counted as unknown ("field:<name>") and passed over.
+KNOWN_LINE_FIELDS: Final = frozenset(
+    {
+        # envelope (§3)
+        "type",
+        "uuid",
+        "parentUuid",
+        "logicalParentUuid",
+        "isSidechain",
+        "agentId",
+        "sessionId",
+        "session_id",
+        "timestamp",
+        "cwd",
+        "gitBranch",
+        "version",
+        "userType",
+        "entrypoint",
+        "slug",
+        "teamName",
+        "agentName",
+        "sessionKind",
+        "forkedFrom",
+        "isMeta",
+        # user lines
+        "message",
+        "toolUseResult",
+        "sourceToolAssistantUUID",
+        "sourceToolUseID",
+        "promptId",
+        "permissionMode",
+        "thinkingMetadata",
+        "todos",
+        "isCompactSummary",
+        "isVisibleInTranscriptOnly",
+        "imagePasteIds",
+        "planContent",
+        "promptSource",
+        "origin",
+        "interruptedMessageId",
+        "toolDenialKind",
+        "mcpMeta",
+        "queuePriority",
+        # assistant lines
+        "requestId",
+        "isApiErrorMessage",
+        "error",
+        "apiErrorStatus",
+        "errorDetails",
+        "isAbortedMidStream",
+        "effort",
+        "attributionAgent",
+        "attributionSkill",
+        "attributionPlugin",
+        "attributionMcpServer",
+        "attributionMcpTool",
+        "advisorModel",
+        "costUSD",
+        "durationMs",
+        # system lines (§4.3)
+        "subtype",
+        "content",
+        "level",
+        "compactMetadata",
+        "microcompactMetadata",
+        "cause",
+        "retryInMs",
+        "retryAttempt",
+        "maxRetries",
+        "source",
+        "hookCount",
+        "hookInfos",
+        "hookErrors",
+        "preventedContinuation",
+        "stopReason",
+        "hasOutput",
+        "toolUseID",
+        "messageCount",
+        "pendingBackgroundAgentCount",
+        "pendingWorkflowCount",
+        "url",
+        "originalModel",
+        "fallbackModel",
+        "apiRefusalCategory",
+        "choice",
+        "persistedAsDefault",
+        # progress (§4.4) and attachment (§4.5) lines
+        "data",
+        "parentToolUseID",
+        "attachment",
     }
 )
 # Content block types of assistant lines the format reference knows (§5.1); others are counted.

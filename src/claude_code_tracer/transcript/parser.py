@@ -39,7 +39,12 @@ from claude_code_tracer.transcript.content import (
     parse_ts,
     strip_tags,
 )
-from claude_code_tracer.transcript.kinds import PASSED_ENTRY_TYPES, SYNTHETIC_MODEL
+from claude_code_tracer.transcript.kinds import (
+    CONVERSATION_ENTRY_TYPES,
+    KNOWN_LINE_FIELDS,
+    PASSED_ENTRY_TYPES,
+    SYNTHETIC_MODEL,
+)
 from claude_code_tracer.transcript.lines import FILE_BUFFER, iter_lines, open_regular, repair
 from claude_code_tracer.transcript.rows import MAIN_THREAD
 from claude_code_tracer.transcript.state import (
@@ -67,6 +72,14 @@ class _Parser(UserLines):
 
     def line(self, obj: dict[str, Any], offset: int, length: int) -> None:
         etype = obj.get("type")
+        if (
+            isinstance(etype, str)
+            and etype in CONVERSATION_ENTRY_TYPES
+            and not KNOWN_LINE_FIELDS.issuperset(obj)
+        ):
+            for name in obj:
+                if name not in KNOWN_LINE_FIELDS:
+                    self.unknown(f"field:{name}")
         if etype == "progress":
             self._progress(obj)
         elif etype == "assistant":

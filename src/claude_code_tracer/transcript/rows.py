@@ -203,7 +203,10 @@ FILES = _spec(
     ("bad_lines", "INTEGER"),
     ("bad_reasons", "VARCHAR"),  # JSON object reason -> count
     ("bad_line_list", "VARCHAR"),  # JSON [[line number, reason], ...], the first 50
-    ("unknown_types", "VARCHAR"),  # JSON object "entry:<type>" / "block:<type>" -> count
+    # JSON object "entry:<type>" / "block:<type>" / "field:<name>" -> count
+    ("unknown_types", "VARCHAR"),
+    # JSON object kinds.CollapseKind -> [rows, input, output, cache write, cache read tokens]
+    ("collapsed", "VARCHAR"),
     ("parsed_bytes", "BIGINT"),
     ("pending_bytes", "BIGINT"),
     ("cwd", "VARCHAR"),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from claude_code_tracer.transcript.content import as_str, cap, parse_ts
+from claude_code_tracer.transcript.kinds import CollapseKind
 from claude_code_tracer.transcript.rows import FACT_TABLES, MAIN_THREAD, MESSAGES, USAGE
 
 TEXT_CAP = 16_000  # characters of prompt/response text kept; the full entry is read from the file
@@ -27,6 +28,10 @@ M_TOOLS, M_USAGE_KEY, M_SESSION = (_M[n] for n in ("tool_names", "usage_key", "s
 U_SPEED = USAGE.names.index("speed")
 BAD_LINES_KEPT = 50  # bad lines listed by number per file (all are counted)
 U_SOURCE = USAGE.names.index("source")
+U_TOKENS = tuple(
+    USAGE.names.index(n)
+    for n in ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens")
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class FileFacts:
     bad_list: list[list[int | str]] = field(default_factory=list)
     # line and block types the format reference does not know: "entry:<type>" / "block:<type>"
     unknown: dict[str, int] = field(default_factory=dict)
+    # copies of a response collapsed within the file, by kinds.CollapseKind: [rows, input,
+    # output, cache write, cache read tokens they would have added]
+    collapsed: dict[str, list[int]] = field(default_factory=dict)
     parsed_bytes: int = 0
     pending_bytes: int = 0  # an incomplete last line, read again once complete
     cwd: str | None = None
@@ -263,6 +271,13 @@ class FileState:
 
     def unknown(self, what: str) -> None:
         self.facts.unknown[what] = self.facts.unknown.get(what, 0) + 1
+
+    def collapse(self, kind: CollapseKind, counts: tuple[int, int, int, int]) -> None:
+        """A copy of a response that this file already records, passed over."""
+        sums = self.facts.collapsed.setdefault(kind, [0, 0, 0, 0, 0])
+        sums[0] += 1
+        for i, n in enumerate(counts, 1):
+            sums[i] += n
 
     def bad(self, reason: str) -> None:
         if len(self.facts.bad_list) < BAD_LINES_KEPT:

@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import Field
 
 from claude_code_tracer.index.models.common import Model, Tokens
+from claude_code_tracer.index.models.metrics import PriceSource
 from claude_code_tracer.transcript.kinds import CollapseKind, RecoveryKind
 
 
@@ -73,6 +74,13 @@ class ModelPricing(Model):
     tokens: Tokens
 
 
+class PriceTableUsed(Model):
+    source: PriceSource = Field(description="the shipped snapshot, the on-disk cache or live")
+    url: str
+    fetched_at: str
+    age_seconds: float | None
+
+
 class Accuracy(Model):
     project_hash: str | None
     session_id: str | None
@@ -83,5 +91,6 @@ class Accuracy(Model):
     skipped: list[SkippedFile]
     collapsed: list[Collapsed]
     recovered: list[Recovered]
+    price_table: PriceTableUsed | None = Field(description="None: the index is read alone")
     pricing: list[ModelPricing]
     notes: list[str]
