@@ -423,9 +423,18 @@ def test_the_accuracy_view_says_how_each_total_was_formed(tmp_path: Path) -> Non
 
     root = tmp_path / "claude"
     accuracy_history(root)
-    app = indexed_app(root, tmp_path / "cache")
+    absent = tmp_path / "config" / "claude"
+    app = indexed_app(root, tmp_path / "cache", claude_dirs=(root, absent))
     with TestClient(app, base_url="http://127.0.0.1") as client:
         body = client.get("/api/accuracy").json()
+        # the roots read, and the one looked for but absent (as /health lists them)
+        assert body["data_dirs"] == [
+            {"path": str(root), "exists": True},
+            {"path": str(absent), "exists": False},
+        ]
+        assert client.get("/health").json()["data_dirs"] == body["data_dirs"]
+        page = client.get("/accuracy", headers={"accept": "text/html"}).text
+        assert f'{absent}</span> <span class="muted">(looked for, absent)' in page
         read = body["read"]
         assert (read["files"], read["bad_lines"]) == (3, 1)
         # a type nobody documented is counted; a known one that holds no fact is not

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.index.models.system import DataDir
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.ingest.sync import (
     Cancelled,
@@ -68,6 +69,13 @@ class Runtime:
         return self.indexer.status
 
     # -- lifecycle ----------------------------------------------------------------------------
+
+    def data_dirs(self) -> list[DataDir]:
+        """The data directories read, each with whether it holds a `projects/` folder."""
+        return [
+            DataDir(path=str(p), exists=(p / "projects").is_dir())
+            for p in self.settings.claude_dirs
+        ]
 
     def start(self) -> None:
         loop = threading.Thread(target=self._index_loop, name="cctracer-index", daemon=True)

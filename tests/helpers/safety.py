@@ -94,7 +94,8 @@ def make_settings(root: Path, cache: Path, **kw: Any) -> Settings:
     kw.setdefault("offline", True)
     kw.setdefault("watch", False)
     kw.setdefault("workers", 1)
-    return Settings(claude_dirs=(root,), cache_dir=cache, **kw)
+    kw.setdefault("claude_dirs", (root,))
+    return Settings(cache_dir=cache, **kw)
 
 
 def indexed_app(root: Path, cache: Path, **kw: Any) -> FastAPI:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from claude_code_tracer.index.models.accuracy import (
@@ -17,6 +18,7 @@ from claude_code_tracer.index.models.accuracy import (
     SkippedFile,
     VersionSeen,
 )
+from claude_code_tracer.index.models.system import DataDir
 from claude_code_tracer.index.reads import ALL_TIME, Reader, TimeRange, row_tokens, tokens
 from claude_code_tracer.transcript.kinds import (
     COLLAPSE_KINDS,
@@ -127,7 +129,11 @@ class AccuracyReads(Reader):
     """How each total was formed."""
 
     def accuracy(
-        self, project: str | None = None, session: str | None = None, rng: TimeRange = ALL_TIME
+        self,
+        project: str | None = None,
+        session: str | None = None,
+        rng: TimeRange = ALL_TIME,
+        data_dirs: Sequence[DataDir] = (),
     ) -> Accuracy:
         if project is not None:
             self.project_path(project)
@@ -225,6 +231,7 @@ class AccuracyReads(Reader):
             since=rng.since,
             until=rng.until,
             timezone=rng.tz,
+            data_dirs=list(data_dirs),
             read=read,
             skipped=skipped,
             collapsed=collapsed,

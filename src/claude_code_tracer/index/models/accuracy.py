@@ -9,6 +9,7 @@ from pydantic import Field
 
 from claude_code_tracer.index.models.common import Model, Tokens
 from claude_code_tracer.index.models.metrics import PriceSource
+from claude_code_tracer.index.models.system import DataDir
 from claude_code_tracer.transcript.kinds import CollapseKind, RecoveryKind
 
 
@@ -87,6 +88,9 @@ class Accuracy(Model):
     since: date | None
     until: date | None
     timezone: str
+    data_dirs: list[DataDir] = Field(
+        description="the data directories looked in; exists: false where one is absent"
+    )
     read: ReadFigures
     skipped: list[SkippedFile]
     collapsed: list[Collapsed]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from claude_code_tracer.index.models.accuracy import Accuracy
-from claude_code_tracer.web.deps import RangeDep, StoreDep
+from claude_code_tracer.web.deps import RangeDep, RuntimeDep, StoreDep
 
 router = APIRouter(prefix="/api/accuracy", tags=["accuracy"])
 
@@ -19,10 +19,11 @@ router = APIRouter(prefix="/api/accuracy", tags=["accuracy"])
 )
 def accuracy(
     store: StoreDep,
+    runtime: RuntimeDep,
     rng: RangeDep,
     project: Annotated[str | None, Query(max_length=300)] = None,
     session: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Accuracy:
     if session and not project:
         raise HTTPException(status_code=422, detail="session needs its project")
-    return store.accuracy(project or None, session or None, rng)
+    return store.accuracy(project or None, session or None, rng, runtime.data_dirs())

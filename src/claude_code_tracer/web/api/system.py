@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from claude_code_tracer import __version__
 from claude_code_tracer.index.models.system import (
     ApiInfo,
-    DataDir,
     Health,
     IndexHealth,
     IndexProgress,
@@ -51,10 +50,7 @@ def health(runtime: RuntimeDep) -> Health:
         status="ok" if ready else ("error" if status.state == "error" else "indexing"),
         version=__version__,
         demo=runtime.settings.demo,
-        data_dirs=[
-            DataDir(path=str(p), exists=(p / "projects").is_dir())
-            for p in runtime.settings.claude_dirs
-        ],
+        data_dirs=runtime.data_dirs(),
         index=IndexHealth(
             state=status.state,
             ready=ready,

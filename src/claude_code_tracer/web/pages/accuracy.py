@@ -5,17 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from claude_code_tracer.web.deps import StoreDep, ViewDep, lenient_text
+from claude_code_tracer.web.deps import RuntimeDep, StoreDep, ViewDep, lenient_text
 from claude_code_tracer.web.templating import page_response, palette
 
 router = APIRouter()
 
 
 @router.get("/accuracy", response_class=HTMLResponse, include_in_schema=False)
-def accuracy_page(request: Request, store: StoreDep, view: ViewDep) -> Response:
+def accuracy_page(
+    request: Request, store: StoreDep, runtime: RuntimeDep, view: ViewDep
+) -> Response:
     project = lenient_text(view.params.get("project")) or None
     session = (lenient_text(view.params.get("session")) or None) if project else None
-    report = store.accuracy(project, session, view.range.rng)
+    report = store.accuracy(project, session, view.range.rng, runtime.data_dirs())
     view.palette = palette(store)
     scope = "all projects"
     crumbs: list[tuple[str, str | None]] = []
