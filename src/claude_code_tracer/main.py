@@ -14,7 +14,15 @@ from claude_code_tracer import __version__
 from claude_code_tracer.config import RELOAD_HOST_ENV, Settings
 from claude_code_tracer.runtime import Runtime
 from claude_code_tracer.web import errors, pages
-from claude_code_tracer.web.api import accuracy, metrics, projects, sessions, subagents, system
+from claude_code_tracer.web.api import (
+    accuracy,
+    metrics,
+    projects,
+    reports,
+    sessions,
+    subagents,
+    system,
+)
 from claude_code_tracer.web.cache import ResponseCache
 from claude_code_tracer.web.guard import GuardedApp, allowed_hosts
 from claude_code_tracer.web.templating import STATIC_DIR, make_templates
@@ -58,6 +66,7 @@ def create_app(
         subagents.router,
         metrics.router,
         accuracy.router,
+        reports.router,
     ):
         app.include_router(router, responses=errors.API_ERRORS)
     app.include_router(system.router)

@@ -67,6 +67,14 @@ COLLAPSE_KINDS: tuple[CollapseKind, ...] = get_args(CollapseKind)
 RecoveryKind = Literal["progress_only", "corrected", "reconstructed"]
 RECOVERY_KINDS: tuple[RecoveryKind, ...] = get_args(RecoveryKind)
 
+# The usage reports (`cctracer report ...`, `/api/reports/...`): by local day, week (from a
+# configurable first day) and month, by session, by project.
+ReportKind = Literal["daily", "weekly", "monthly", "session", "project"]
+REPORT_KINDS: tuple[ReportKind, ...] = get_args(ReportKind)
+# Days a week can start on, Monday first (Python's weekday numbers).
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+
 ChangeType = Literal["create", "modify"]
 CHANGE_TYPES: tuple[ChangeType, ...] = get_args(ChangeType)
 

@@ -1,0 +1,115 @@
+"""The usage reports: tokens and cost by day, week, month, session and project.
+
+Their JSON spells fields the way ccusage's `--json` reports do where the concept is the same
+(`inputTokens`, `totalCost`, `modelBreakdowns`, ...), so scripts written for it read ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from claude_code_tracer.index.models.common import Model, UtcDatetime
+from claude_code_tracer.transcript.kinds import Weekday
+
+
+class CamelModel(Model):
+    model_config = ConfigDict(
+        frozen=True, alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+    )
+
+
+class ModelBreakdown(CamelModel):
+    model_name: str
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    cost: float
+
+
+class UsageFigures(CamelModel):
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    total_tokens: int
+    total_cost: float
+    responses: int = Field(description="billed responses counted (each once)")
+
+
+class UsageRow(UsageFigures):
+    models_used: list[str]
+    model_breakdowns: list[ModelBreakdown]
+
+
+class DailyRow(UsageRow):
+    date: dt.date = Field(description="the local day, in the report's time zone")
+
+
+class WeeklyRow(UsageRow):
+    week: dt.date = Field(description="the week's first local day")
+
+
+class MonthlyRow(UsageRow):
+    month: str = Field(description="YYYY-MM")
+
+
+class SessionRow(UsageRow):
+    session_id: str
+    project_path: str = Field(description="the project folder name under projects/")
+    project: str | None = Field(description="the project's real path")
+    title: str | None
+    first_activity: UtcDatetime | None
+    last_activity: UtcDatetime | None
+
+
+class ProjectRow(UsageRow):
+    project_path: str = Field(description="the project folder name under projects/")
+    project: str | None = Field(description="the project's real path")
+    sessions: int
+    first_activity: UtcDatetime | None
+    last_activity: UtcDatetime | None
+
+
+class ReportScope(CamelModel):
+    timezone: str
+    since: dt.date | None
+    until: dt.date | None
+    project_path: str | None = Field(description="the one project reported, None: all")
+    week_start: Weekday | None = Field(description="weekly reports: the first day of a week")
+
+
+class DailyReport(CamelModel):
+    scope: ReportScope
+    daily: list[DailyRow]
+    totals: UsageFigures
+
+
+class WeeklyReport(CamelModel):
+    scope: ReportScope
+    weekly: list[WeeklyRow]
+    totals: UsageFigures
+
+
+class MonthlyReport(CamelModel):
+    scope: ReportScope
+    monthly: list[MonthlyRow]
+    totals: UsageFigures
+
+
+class SessionReport(CamelModel):
+    scope: ReportScope
+    sessions: list[SessionRow]
+    totals: UsageFigures
+
+
+class ProjectReport(CamelModel):
+    scope: ReportScope
+    projects: list[ProjectRow]
+    totals: UsageFigures
+
+
+UsageReport = DailyReport | WeeklyReport | MonthlyReport | SessionReport | ProjectReport
