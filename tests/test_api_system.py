@@ -47,6 +47,11 @@ COVERED: dict[str, list[str]] = {
     "/": ["test_api_system::test_root_answers_programs_with_api_info"],
     "/api": ["test_api_system::test_api_info"],
     "/health": ["test_api_system::test_health_of_a_ready_index"],
+    "/api/reports/daily": ["test_reports::test_daily_weekly_monthly_equal_the_daily_series"],
+    "/api/reports/weekly": ["test_reports::test_the_api_serves_each_report"],
+    "/api/reports/monthly": ["test_reports::test_the_api_serves_each_report"],
+    "/api/reports/session": ["test_reports::test_a_report_asks_the_running_server"],
+    "/api/reports/project": ["test_reports::test_the_api_serves_each_report"],
     "/api/accuracy": [
         "test_fidelity::test_the_accuracy_view_says_how_each_total_was_formed",
         "test_browser::test_accuracy_page_from_the_overview_and_a_session",

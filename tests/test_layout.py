@@ -1,7 +1,8 @@
 """The package's layout is its pipeline: every import runs with the data's trip.
 
-transcript -> index -> ingest -> (config, pricing, live, runtime) -> web -> (main, cli); a
-module imports only from its own stage or the stages before it, never in a cycle. `demo` stands
+transcript -> index -> ingest -> (config, pricing, live, runtime) -> web -> (main, cli,
+terminal); a module imports only from its own stage or the stages before it, never in a
+cycle. `demo` stands
 apart: it builds on `transcript` alone, and only `cli` uses it. The worker processes load the
 transcript package and `ingest.batches` / `ingest.workers`, nothing heavy.
 
@@ -31,6 +32,7 @@ STAGES = {
     "web": 4,
     "main": 5,
     "cli": 5,
+    "terminal": 5,
 }
 APART = "demo"
 ANYONE = {PACKAGE, f"{PACKAGE}.data"}  # the version, the price snapshot's package

@@ -10,11 +10,11 @@ import time
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import (
@@ -28,15 +28,17 @@ from claude_code_tracer.config import (
 if TYPE_CHECKING:
     import uvicorn
 
-    from claude_code_tracer.ingest.sync import IndexStatus
-
 DEMO_MAX_AGE_S = 6 * 3600.0
+COMMANDS = ("report", "status")  # `cctracer report ...`: the terminal reports, not the server
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cctracer",
         description="Local analytics for Claude Code: where the time, tokens and money went.",
+        epilog="commands: `cctracer report daily|weekly|monthly|session|project` prints usage "
+        "tables (or --json); `cctracer status` prints one line for a shell prompt or Claude "
+        "Code's status line. Each has its own --help.",
     )
     parser.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument(
@@ -118,42 +120,6 @@ def describe_sources(settings: Settings) -> tuple[list[str], bool]:
     return lines, found
 
 
-class ProgressBar:
-    """A one-line progress bar on a terminal; silent elsewhere."""
-
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.tty = out.isatty()
-        self.last = 0.0
-        self.done = False
-
-    def __call__(self, status: IndexStatus) -> None:
-        if self.done or status.bytes_total < 1:
-            return
-        now = time.monotonic()
-        finished = status.files_done >= status.files_total
-        if not finished and now - self.last < 0.1:
-            return
-        self.last = now
-        share = min(1.0, status.bytes_done / status.bytes_total)
-        if self.tty:
-            width = 30
-            bar = "#" * int(share * width) + "-" * (width - int(share * width))
-            self.out.write(
-                f"\rindexing [{bar}] {share:4.0%}  {status.files_done}/{status.files_total} "
-                f"files, {status.bytes_done / 1e6:,.0f}/{status.bytes_total / 1e6:,.0f} MB"
-            )
-            if finished:
-                self.out.write("\n")
-        elif finished:
-            self.out.write(
-                f"indexed {status.files_total} files ({status.bytes_total / 1e6:,.1f} MB)\n"
-            )
-        self.out.flush()
-        if finished:
-            self.done = True
-
-
 def open_when_ready(url: str, stop: threading.Event, timeout: float = 60.0) -> None:
     """Open the browser once the server answers, not after a fixed sleep."""
     deadline = time.monotonic() + timeout
@@ -175,14 +141,19 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def stopping_server(config: uvicorn.Config, stop: threading.Event) -> uvicorn.Server:
-    """A uvicorn server whose Ctrl-C also tells the app to stop, so that open event streams
-    end at once."""
+def stopping_server(
+    config: uvicorn.Config, stop: threading.Event, on_exit: Callable[[], None] | None = None
+) -> uvicorn.Server:
+    """A uvicorn server whose Ctrl-C (or SIGTERM) also tells the app to stop, so that open
+    event streams end at once, and runs `on_exit` then (uvicorn raises the signal again once
+    it has shut down, so code after `run()` may never run)."""
     import uvicorn
 
     class StoppingServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
             stop.set()
+            if on_exit is not None:
+                on_exit()
             super().handle_exit(sig, frame)
 
     return StoppingServer(config)
@@ -196,6 +167,7 @@ def serve(settings: Settings) -> None:
 
     try:
         from claude_code_tracer.runtime import Runtime
+        from claude_code_tracer.terminal.progress import ProgressBar
 
         runtime = Runtime(settings, progress=ProgressBar(sys.stderr), pool=pool)
     except BaseException:
@@ -203,6 +175,9 @@ def serve(settings: Settings) -> None:
             pool.shutdown(wait=False, cancel_futures=True)
         raise
     runtime.start()
+    from claude_code_tracer.terminal.source import announce_server, withdraw_server
+
+    announce_server(settings)
     try:
         import uvicorn
 
@@ -215,8 +190,9 @@ def serve(settings: Settings) -> None:
             timeout_graceful_shutdown=2,
             log_level="warning",
         )
-        stopping_server(config, runtime.stop_event).run()
+        stopping_server(config, runtime.stop_event, lambda: withdraw_server(settings)).run()
     finally:
+        withdraw_server(settings)
         runtime.stop()
 
 
@@ -224,6 +200,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # heavy modules are imported when needed: worker processes import this module again
     from claude_code_tracer.index.schema import IndexInUse
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in COMMANDS:
+        from claude_code_tracer.terminal.command import main as command
+
+        return command(argv)
     args = build_parser().parse_args(argv)
     try:
         settings = settings_from_args(args)

@@ -207,6 +207,17 @@ class IndexInUse(RuntimeError):
         self.path = path
 
 
+class IndexTooNew(RuntimeError):
+    """The index was written by a newer version of this program (its schema is newer)."""
+
+    def __init__(self, path: Path, version: int) -> None:
+        super().__init__(
+            f"the index {path} was written by a newer cctracer (schema {version}, this one "
+            f"reads {SCHEMA_VERSION}); use that version, or delete the file to rebuild it"
+        )
+        self.path = path
+
+
 def _held_by_another_process(exc: BaseException) -> bool:
     """DuckDB's lock conflict, and nothing else: a corrupt file says "block at location"."""
     message = str(exc).lower()
@@ -216,8 +227,16 @@ def _held_by_another_process(exc: BaseException) -> bool:
 class Database:
     """Owns the DuckDB connection; hands out one cursor per unit of work."""
 
-    def __init__(self, path: Path, *, threads: int = 0, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        threads: int = 0,
+        memory_limit: str = "1GB",
+        refuse_newer: bool = False,
+    ) -> None:
         self.path = path
+        self.refuse_newer = refuse_newer  # a newer schema is an error, not a rebuild
         self.threads = threads
         self.memory_limit = memory_limit
         self.write_lock = threading.Lock()
@@ -248,6 +267,9 @@ class Database:
             version = None
         if version == SCHEMA_VERSION:
             return conn
+        if self.refuse_newer and version is not None and version > SCHEMA_VERSION:
+            conn.close()
+            raise IndexTooNew(self.path, version)
         if version is not None or self._has_tables(conn):
             log.info("index schema %s != %s; rebuilding", version, SCHEMA_VERSION)
             conn.close()

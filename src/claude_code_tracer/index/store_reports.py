@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from claude_code_tracer.index.cursor import ALL_TIME, BaseReader, Row, TimeRange
 from claude_code_tracer.index.models.reports import (
     DailyReport,
     DailyRow,
@@ -24,7 +25,6 @@ from claude_code_tracer.index.models.reports import (
     WeeklyRow,
 )
 from claude_code_tracer.index.queries import SortOrder
-from claude_code_tracer.index.reads import ALL_TIME, Reader, Row, TimeRange
 from claude_code_tracer.transcript.kinds import WEEKDAYS, Weekday
 
 _SCOPE = """(?::VARCHAR IS NULL OR u.project_hash = ?)
@@ -33,11 +33,17 @@ _SUMS = """count(*) AS n, sum(u.input_tokens) AS input_tokens,
     sum(u.output_tokens) AS output_tokens, sum(u.cache_creation_tokens) AS cache_creation_tokens,
     sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost"""
 
-# counted responses by local day (tz bound first) and model, as the daily series counts them
-BY_DAY = f"""
-SELECT CAST(timezone(?, timezone('UTC', u.ts)) AS DATE) AS day, coalesce(u.model, '?') AS model,
-    {_SUMS}
-FROM usage u WHERE u.counted AND u.ts IS NOT NULL AND {_SCOPE}
+# counted responses by local day (tz bound first) and model, from the hourly roll-up the daily
+# series reads too
+BY_DAY = """
+SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day,
+    coalesce(b.model, '?') AS model, sum(b.responses) AS n,
+    sum(b.input_tokens) AS input_tokens, sum(b.output_tokens) AS output_tokens,
+    sum(b.cache_creation_tokens) AS cache_creation_tokens,
+    sum(b.cache_read_tokens) AS cache_read_tokens, sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost
+FROM usage_buckets b
+WHERE b.bucket IS NOT NULL AND (?::VARCHAR IS NULL OR b.project_hash = ?)
+    AND (?::TIMESTAMP IS NULL OR b.bucket >= ?) AND (?::TIMESTAMP IS NULL OR b.bucket < ?)
 GROUP BY ALL
 """
 # counted responses by session and model, with the session's title and its project's path
@@ -52,6 +58,8 @@ SELECT g.*, s.title, p.project_path FROM g
 LEFT JOIN sessions s USING (project_hash, session_id)
 LEFT JOIN projects p ON p.path_hash = g.project_hash
 """
+
+PROJECT_NAMES = "SELECT path_hash, project_path FROM projects"
 
 K = TypeVar("K", bound=Hashable)
 
@@ -129,7 +137,7 @@ def week_of(day: date, week_start: Weekday) -> date:
     return day - timedelta(days=(day.weekday() - WEEKDAYS.index(week_start)) % 7)
 
 
-class ReportReads(Reader):
+class ReportReads(BaseReader):
     """Usage by day, week, month, session and project."""
 
     def _scope(
@@ -144,6 +152,13 @@ class ReportReads(Reader):
             project_path=project,
             week_start=week_start,
         )
+
+    def project_names(self) -> dict[str, str | None]:
+        """Every project: its folder name -> its real path (None: not known)."""
+        return {
+            str(r["path_hash"]): None if r["project_path"] is None else str(r["project_path"])
+            for r in self._all(PROJECT_NAMES)
+        }
 
     def _by_day(self, project: str | None, rng: TimeRange) -> list[Row]:
         return self._all(BY_DAY, [rng.tz, project, project, *rng.params()])

@@ -51,12 +51,6 @@ def rollback(cur: duckdb.DuckDBPyConnection) -> None:
 # -- files ------------------------------------------------------------------------------------
 
 
-def known_files(cur: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
-    """Every file the index holds: path -> (file id, size, mtime_ns) when it was read."""
-    rows = fetch_all(cur, "SELECT path, file_id, size, mtime_ns FROM files")
-    return {r["path"]: (r["file_id"], r["size"], r["mtime_ns"]) for r in rows}
-
-
 def next_file_id(cur: duckdb.DuckDBPyConnection) -> int:
     row = cur.execute("SELECT max(file_id) FROM files").fetchone()
     return (row[0] if row and row[0] else 0) + 1

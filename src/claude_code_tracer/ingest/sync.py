@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from claude_code_tracer.index import rollups, writes
+from claude_code_tracer.index.files import known_files
 from claude_code_tracer.index.models.system import BadFile, IndexState
 from claude_code_tracer.index.prices import PriceResolver
 from claude_code_tracer.index.schema import Database
@@ -30,6 +31,7 @@ from claude_code_tracer.index.store import Store
 from claude_code_tracer.ingest.batches import ChunkResult, Source, chunk_work, merge, parse_chunk
 from claude_code_tracer.ingest.discovery import DiscoveredFile
 from claude_code_tracer.ingest.discovery import discover as discover_files
+from claude_code_tracer.ingest.freshness import DERIVED_CLEAN, changes
 from claude_code_tracer.ingest.workers import parse_in_pool, spawn_pool, spool_dir, worker_count
 from claude_code_tracer.transcript.state import FileJob
 
@@ -214,13 +216,9 @@ class Indexer:
         found = self.discover()
         cur = self.db.cursor()
         try:
-            known = writes.known_files(cur)
-            present = {f.path for f in found}
-            removed_ids = [fid for path, (fid, _, _) in known.items() if path not in present]
-            changed = [
-                f for f in found if f.path not in known or known[f.path][1:] != (f.size, f.mtime_ns)
-            ]
-            dirty = self.db.get_meta("derived_clean") != "1"
+            known = known_files(cur)
+            changed, removed_ids = changes(found, known)
+            dirty = self.db.get_meta(DERIVED_CLEAN) != "1"
             if not changed and not removed_ids and not dirty:
                 if self.status.last_sync is None:
                     self._count(cur)
@@ -307,7 +305,7 @@ class Indexer:
         single = total <= SINGLE_TRANSACTION_BYTES
         with self.db.write_lock, writes.transaction(cur, commit=not single):
             rollups.open_scope(cur)
-            self.db.set_meta(cur, "derived_clean", "0")
+            self.db.set_meta(cur, DERIVED_CLEAN, "0")
             if old_ids:
                 writes.drop_files(cur, old_ids)
         if not single:
@@ -352,7 +350,7 @@ class Indexer:
                 rollups.refresh(cur, full=full)
                 touched = writes.touched_sessions(cur)
                 agents = [] if cold else writes.touched_agents(cur, [j.file_id for j, _ in work])
-                self.db.set_meta(cur, "derived_clean", "1")
+                self.db.set_meta(cur, DERIVED_CLEAN, "1")
         return touched, agents
 
     def _flush(self, cur: duckdb.DuckDBPyConnection, result: ChunkResult, *, commit: bool) -> None:

@@ -16,8 +16,13 @@ from claude_code_tracer.transcript.kinds import Weekday
 
 
 class CamelModel(Model):
+    # built on first use: a terminal report loads only the models it prints
     model_config = ConfigDict(
-        frozen=True, alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        defer_build=True,
     )
 
 
@@ -113,3 +118,14 @@ class ProjectReport(CamelModel):
 
 
 UsageReport = DailyReport | WeeklyReport | MonthlyReport | SessionReport | ProjectReport
+
+
+class StatusSummary(CamelModel):
+    """`cctracer status --json`: today, this week and (given by Claude Code) this session."""
+
+    timezone: str
+    date: dt.date
+    week_start: Weekday
+    today: UsageFigures
+    week: UsageFigures
+    session: SessionRow | None

@@ -1,0 +1,211 @@
+"""Reports as terminal tables (rich): aligned, with totals, colored only on a terminal and
+never with NO_COLOR, as wide as the terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from claude_code_tracer.index.models.reports import (
+    DailyReport,
+    ModelBreakdown,
+    MonthlyReport,
+    ProjectReport,
+    SessionReport,
+    UsageFigures,
+    UsageReport,
+    UsageRow,
+    WeeklyReport,
+)
+
+TITLES = {
+    DailyReport: "Usage by day",
+    WeeklyReport: "Usage by week",
+    MonthlyReport: "Usage by month",
+    SessionReport: "Usage by session",
+    ProjectReport: "Usage by project",
+}
+
+
+PIPE_WIDTH = 200  # not a terminal (a file, a pipe): wide enough that no table wraps
+# narrower than this, token counts are shown short (5.6B, 20.6M, 864k): by period, and by
+# session or project (their names want room too)
+WIDE = 120
+WIDE_NAMED = 160
+
+
+def console(out: IO[str] | None = None, *, width: int | None = None) -> Console:
+    """A console on `out`: colors only on a terminal (rich honours NO_COLOR and TERM=dumb); as
+    wide as the terminal, or `PIPE_WIDTH` (or $COLUMNS) elsewhere."""
+    stream = out or sys.stdout
+    if width is None and not stream.isatty() and "COLUMNS" not in os.environ:
+        width = PIPE_WIDTH
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False)
+
+
+def num(n: int) -> str:
+    return f"{n:,}"
+
+
+def short(n: int) -> str:
+    """A token count in at most six characters: 864k, 20.6M, 5.61B."""
+    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if n >= size:
+            value = n / size
+            return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
+    return str(n)
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def short_model(name: str) -> str:
+    """`claude-sonnet-4-20250514` -> `sonnet-4`: the family and version, as people say it."""
+    parts = name.removeprefix("claude-").split("-")
+    if parts and len(parts[-1]) == 8 and parts[-1].isdigit():
+        parts = parts[:-1]
+    return "-".join(parts) or name
+
+
+def local_time(at: datetime | None, tz: str) -> str:
+    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def _labels(report: UsageReport) -> tuple[list[str], list[tuple[list[str], UsageRow]]]:
+    """The key columns of a report, and each row's key cells."""
+    tz = report.scope.timezone
+    if isinstance(report, DailyReport):
+        return ["Date"], [([r.date.isoformat()], r) for r in report.daily]
+    if isinstance(report, WeeklyReport):
+        return ["Week of"], [([r.week.isoformat()], r) for r in report.weekly]
+    if isinstance(report, MonthlyReport):
+        return ["Month"], [([r.month], r) for r in report.monthly]
+    if isinstance(report, SessionReport):
+        return ["Session", "Project", "Last activity"], [
+            (
+                [
+                    f"{r.session_id[:8]}  {r.title or ''}".rstrip(),
+                    r.project or r.project_path,
+                    local_time(r.last_activity, tz),
+                ],
+                r,
+            )
+            for r in report.sessions
+        ]
+    return ["Project", "Sessions", "Last activity"], [
+        ([r.project or r.project_path, num(r.sessions), local_time(r.last_activity, tz)], r)
+        for r in report.projects
+    ]
+
+
+def _figures(f: UsageFigures | ModelBreakdown, compact: bool) -> list[str]:
+    cost = f.total_cost if isinstance(f, UsageFigures) else f.cost
+    total = (
+        f.total_tokens
+        if isinstance(f, UsageFigures)
+        else f.input_tokens + f.output_tokens + f.cache_creation_tokens + f.cache_read_tokens
+    )
+    count = short if compact else num
+    return [
+        count(f.input_tokens),
+        count(f.output_tokens),
+        count(f.cache_creation_tokens),
+        count(f.cache_read_tokens),
+        count(total),
+        money(cost),
+    ]
+
+
+FIGURE_HEADERS = ("Input", "Output", "Cache write", "Cache read", "Total tokens", "Cost")
+SHORT_HEADERS = ("In", "Out", "Cache w", "Cache r", "Total", "Cost")
+KEY_WIDTHS = {"Date": 10, "Week of": 10, "Month": 7, "Last activity": 16, "Sessions": 8}
+
+
+def table(
+    report: UsageReport, *, breakdown: bool = False, compact: bool = False, width: int = 200
+) -> Table:
+    keys, rows = _labels(report)
+    scope = report.scope
+    where = f" · project {scope.project_path}" if scope.project_path else ""
+    span = (
+        f"{scope.since or 'start'} – {scope.until or 'today'}"
+        if scope.since or scope.until
+        else "all time"
+    )
+    t = Table(
+        title=f"{TITLES[type(report)]} · {span}{where} · {scope.timezone}",
+        box=box.SIMPLE_HEAD,
+        show_footer=True,
+        header_style="bold",
+        footer_style="bold",
+        title_justify="left",
+        pad_edge=False,
+    )
+    cells_of = [(cells, row, _figures(row, compact)) for cells, row in rows]
+    parts = [(b, _figures(b, compact)) for _, row, _ in cells_of for b in row.model_breakdowns]
+    totals = _figures(report.totals, compact)
+    drop = {"Last activity"} if compact else set()
+    shown = [i for i, key in enumerate(keys) if key not in drop]
+    headers = SHORT_HEADERS if compact else FIGURE_HEADERS
+    widths = [
+        max(
+            [len(header), len(footer)]
+            + [len(f[k]) for _, _, f in cells_of]
+            + ([len(f[k]) for _, f in parts] if breakdown else [])
+        )
+        for k, (header, footer) in enumerate(zip(headers, totals, strict=True))
+    ]
+    # what the fixed columns leave (each with two spaces of padding and one of rule) is
+    # shared by the free ones:
+    # the project or session names and the models, each cut short with an ellipsis
+    fixed = [KEY_WIDTHS[keys[i]] for i in shown if keys[i] in KEY_WIDTHS]
+    free = len(shown) - len(fixed) + 1
+    left = width - sum(widths) - sum(fixed) - 3 * (len(shown) + 1 + len(widths)) - 1
+    share = max(6, min(40, left // free))
+    for n, i in enumerate(shown):
+        size = KEY_WIDTHS.get(keys[i])
+        t.add_column(
+            keys[i],
+            footer="Total" if n == 0 else "",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=size or 6,
+            max_width=size or share,
+        )
+    t.add_column("Models", no_wrap=True, overflow="ellipsis", min_width=6, max_width=share)
+    for header, footer, widest in zip(headers, totals, widths, strict=True):
+        t.add_column(header, footer=footer, justify="right", no_wrap=True, min_width=widest)
+    for cells, row, figures in cells_of:
+        models = ", ".join(short_model(m) for m in row.models_used)
+        t.add_row(*(cells[i] for i in shown), models, *figures)
+        if breakdown:
+            for b in row.model_breakdowns:
+                blank = [""] * len(shown)
+                t.add_row(
+                    *blank, f"└ {short_model(b.model_name)}", *_figures(b, compact), style="dim"
+                )
+    return t
+
+
+def render(report: UsageReport, out: Console, *, breakdown: bool = False) -> None:
+    if not _labels(report)[1]:
+        out.print("No usage in this range.")
+        return
+    named = isinstance(report, SessionReport | ProjectReport)
+    compact = out.width < (WIDE_NAMED if named else WIDE)
+    out.print(table(report, breakdown=breakdown, compact=compact, width=out.width))
+
+
+def status_line(parts: Sequence[tuple[str, str]], out: Console) -> None:
+    """`label value │ label value`: labels dim, values plain."""
+    text = " │ ".join(f"[dim]{label}[/dim] {value}" if label else value for label, value in parts)
+    out.print(text, soft_wrap=True)
