@@ -8,7 +8,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from claude_code_tracer.transcript.kinds import WEEKDAYS, Weekday
+
+# A usage-window limit: a number, or "max" (the largest block seen), or none.
+TokenLimit = int | Literal["max"] | None
+CostLimit = float | Literal["max"] | None
+CONFIG_FILE = "config.toml"  # in $XDG_CONFIG_HOME/claude-code-tracer/
+WINDOW_SETTINGS = ("token_limit", "cost_limit", "week_start")  # also in the config file
 
 APP_NAME = "claude-code-tracer"
 DEFAULT_PORT = 8420
@@ -96,6 +104,71 @@ def default_cache_dir(env: Mapping[str, str]) -> Path:
     return base / APP_NAME
 
 
+def default_config_file(env: Mapping[str, str]) -> Path:
+    """`$XDG_CONFIG_HOME/claude-code-tracer/config.toml`, default under `~/.config`."""
+    xdg = env.get("XDG_CONFIG_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else _home(env) / ".config"
+    return base / APP_NAME / CONFIG_FILE
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The small config file's settings (`token_limit`, `cost_limit`, `week_start`); none
+    when it is absent. A file that is not TOML is an error, named."""
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+    known = set(WINDOW_SETTINGS)
+    unknown = sorted(set(doc) - known)
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    return doc
+
+
+def parse_token_limit(raw: object) -> TokenLimit:
+    """A token limit: a whole number of tokens, or `max`; anything else is an error."""
+    if raw is None or raw == "":
+        return None
+    if raw == "max":
+        return "max"
+    try:
+        value = int(str(raw).replace("_", "").replace(",", ""))
+    except ValueError:
+        value = -1
+    if value < 1 or isinstance(raw, bool | float):
+        raise ValueError(f"token limit must be a whole number of tokens or max, not {raw!r}")
+    return value
+
+
+def parse_cost_limit(raw: object) -> CostLimit:
+    """A cost limit: dollars (`40`, `12.5`, `$40`), or `max`; anything else is an error."""
+    if raw is None or raw == "":
+        return None
+    if raw == "max":
+        return "max"
+    try:
+        value = float(str(raw).lstrip("$"))
+    except ValueError:
+        value = -1.0
+    if not value > 0 or isinstance(raw, bool) or value == float("inf"):
+        raise ValueError(f"cost limit must be a number of dollars or max, not {raw!r}")
+    return value
+
+
+def parse_week_start(raw: object) -> Weekday:
+    name = str(raw).strip().lower()
+    if name not in WEEKDAYS:
+        raise ValueError(f"week start must be one of {', '.join(WEEKDAYS)}, not {raw!r}")
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app needs to run; no module-level state anywhere else."""
@@ -113,6 +186,9 @@ class Settings:
     workers: int = 0  # 0: one per CPU
     timezone: str = "UTC"
     response_cache: bool = True  # keep answers until the index changes
+    token_limit: TokenLimit = None  # of a 5-hour block: tokens, or "max" (the largest seen)
+    cost_limit: CostLimit = None  # of a 5-hour block: dollars, or "max"
+    week_start: Weekday = "monday"
     extra_hosts: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -133,7 +209,28 @@ class Settings:
             raw = env.get(name, "").strip().lower()
             return default if not raw else raw in TRUTHY
 
+        # the config file, then the environment, then the flags
+        limits: dict[str, Any] = {}
+        for name, value in read_config_file(default_config_file(env)).items():
+            limits[name] = value
+        for name, var in (
+            ("token_limit", "CCTRACER_TOKEN_LIMIT"),
+            ("cost_limit", "CCTRACER_COST_LIMIT"),
+            ("week_start", "CCTRACER_WEEK_START"),
+        ):
+            if env.get(var, "").strip():
+                limits[name] = env[var].strip()
+        for name in WINDOW_SETTINGS:
+            if flags.get(name) is not None:
+                limits[name] = flags[name]
+        parsed: dict[str, Any] = {
+            "token_limit": parse_token_limit(limits.get("token_limit")),
+            "cost_limit": parse_cost_limit(limits.get("cost_limit")),
+        }
+        if limits.get("week_start") is not None:
+            parsed["week_start"] = parse_week_start(limits["week_start"])
         base = cls(
+            **parsed,
             claude_dirs=default_claude_dirs(env),
             cache_dir=default_cache_dir(env),
             offline=flag("CCTRACER_OFFLINE", False),
@@ -142,7 +239,7 @@ class Settings:
             response_cache=flag("CCTRACER_RESPONSE_CACHE", True),
             timezone=local_timezone(env),
         )
-        given = {k: v for k, v in flags.items() if v is not None}
+        given = {k: v for k, v in flags.items() if v is not None and k not in WINDOW_SETTINGS}
         if "claude_dirs" in given and isinstance(given["claude_dirs"], str):
             given["claude_dirs"] = parse_dir_list(given["claude_dirs"])
         settings = replace(base, **given)

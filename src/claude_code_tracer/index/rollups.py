@@ -166,7 +166,8 @@ INSERT INTO usage_buckets
 SELECT u.project_hash, u.session_id, u.agent_id <> '' AS is_agent,
     time_bucket(INTERVAL '15 minutes', u.ts) AS bucket, u.model, bool_and(u.priced),
     sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_creation_tokens),
-    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE, count(*)
+    sum(u.cache_read_tokens), sum(u.cost::DECIMAL(38, 18))::DOUBLE, count(*), min(u.ts),
+    max(u.ts)
 FROM usage u JOIN _scope_sessions s USING (project_hash, session_id)
 WHERE u.counted
 GROUP BY ALL

@@ -19,7 +19,7 @@ from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 17
+SCHEMA_VERSION = 18
 
 
 # Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the
@@ -165,7 +165,9 @@ CREATE TABLE usage_buckets (
     cache_creation_tokens BIGINT,
     cache_read_tokens BIGINT,
     cost DOUBLE,
-    responses INTEGER
+    responses INTEGER,
+    first_ts TIMESTAMP,          -- the bucket's first and last counted response
+    last_ts TIMESTAMP
 )
 """
 

@@ -3,8 +3,8 @@
 One `Store` per request, around that request's own cursor. The JSON routes and the HTML pages
 both call these methods, so they can never disagree. The reads are grouped by family:
 `index.store_projects`, `index.store_sessions` (with message lists, `index.messages`),
-`index.store_metrics`, `index.store_accuracy` and `index.store_reports`, on the shared
-`index.reads.Reader`.
+`index.store_metrics`, `index.store_accuracy`, `index.store_reports` and
+`index.store_windows`, on the shared `index.reads.Reader`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from claude_code_tracer.index.store_accuracy import AccuracyReads
 from claude_code_tracer.index.store_metrics import MetricReads
 from claude_code_tracer.index.store_projects import ProjectReads
 from claude_code_tracer.index.store_reports import ReportReads
+from claude_code_tracer.index.store_windows import WindowReads
 
 
-class Store(ProjectReads, MetricReads, AccuracyReads, ReportReads):
+class Store(ProjectReads, MetricReads, AccuracyReads, ReportReads, WindowReads):
     """Every read of the index (see the families it is made of)."""

@@ -75,6 +75,27 @@ REPORT_KINDS: tuple[ReportKind, ...] = get_args(ReportKind)
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 
+# Model families: plans limit them apart (weekly totals), the dashboard colours them apart.
+ModelFamily = Literal["opus", "sonnet", "haiku", "other"]
+MODEL_FAMILIES: tuple[ModelFamily, ...] = get_args(ModelFamily)
+
+
+def model_family(model: str | None) -> ModelFamily:
+    """`claude-opus-4-6` -> `opus`; a model of none of the three families -> `other`."""
+    name = (model or "").lower()
+    for family in MODEL_FAMILIES[:-1]:
+        if family in name:
+            return family
+    return "other"
+
+
+# A usage window's limit: counted in tokens or in dollars; given, or the largest block seen.
+LimitKind = Literal["tokens", "cost"]
+LIMIT_KINDS: tuple[LimitKind, ...] = get_args(LimitKind)
+# Where a projection stands against its limit (the warning starts at 80 %).
+LimitStatus = Literal["ok", "warning", "exceeds"]
+LIMIT_STATUSES: tuple[LimitStatus, ...] = get_args(LimitStatus)
+
 ChangeType = Literal["create", "modify"]
 CHANGE_TYPES: tuple[ChangeType, ...] = get_args(ChangeType)
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from claude_code_tracer.transcript.kinds import model_family
+
 # ---------------------------------------------------------------------------------------------
 # numbers
 
@@ -193,14 +195,6 @@ FAMILY_COLOURS: dict[str, tuple[str, ...]] = {
     "haiku": ("#2f9e6b", "#8fd6b0", "#1d6b47", "#5fc091"),
     "other": ("#b05cc9", "#d9a3e8", "#7d3a93", "#8a8f98"),
 }
-
-
-def model_family(model: str) -> str:
-    name = model.lower()
-    for family in ("opus", "sonnet", "haiku"):
-        if family in name:
-            return family
-    return "other"
 
 
 def model_label(model: str | None) -> str:
