@@ -52,6 +52,8 @@ COVERED: dict[str, list[str]] = {
     "/api/reports/monthly": ["test_reports::test_the_api_serves_each_report"],
     "/api/reports/session": ["test_reports::test_a_report_asks_the_running_server"],
     "/api/reports/project": ["test_reports::test_the_api_serves_each_report"],
+    "/api/blocks": ["test_windows::test_the_api_answers_with_the_injected_clock"],
+    "/api/weekly": ["test_windows::test_the_api_answers_with_the_injected_clock"],
     "/api/accuracy": [
         "test_fidelity::test_the_accuracy_view_says_how_each_total_was_formed",
         "test_browser::test_accuracy_page_from_the_overview_and_a_session",

@@ -22,6 +22,7 @@ from claude_code_tracer.web.api import (
     sessions,
     subagents,
     system,
+    windows,
 )
 from claude_code_tracer.web.cache import ResponseCache
 from claude_code_tracer.web.guard import GuardedApp, allowed_hosts
@@ -67,6 +68,7 @@ def create_app(
         metrics.router,
         accuracy.router,
         reports.router,
+        windows.router,
     ):
         app.include_router(router, responses=errors.API_ERRORS)
     app.include_router(system.router)

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +63,8 @@ class Runtime:
         self.watcher: Watcher | None = None
         self.check_wanted = threading.Event()
         self.generation = 0  # bumped whenever the index changes: cached answers expire
+        # what time it is, for what depends on it (the active block); tests set their own
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._threads: list[threading.Thread] = []
 
     @property

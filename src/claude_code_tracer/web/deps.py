@@ -54,7 +54,7 @@ def get_store(runtime: RuntimeDep) -> Iterator[Store]:
     """One cursor per request, closed when the answer is built."""
     cur = runtime.db.cursor()
     try:
-        yield Store(cur, prices=runtime.prices)
+        yield Store(cur, now=runtime.clock(), prices=runtime.prices)
     finally:
         cur.close()
 
