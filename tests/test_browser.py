@@ -510,3 +510,73 @@ def test_readme_screenshots_of_the_demo(tab_factory: Any, tmp_path: Path) -> Non
         tab.clean()
     for name in ("overview", "session"):
         assert (DOCS_SHOTS / f"{name}.png").stat().st_size > 20_000
+
+
+# ---------------------------------------------------------------------------------------------
+# usage windows
+
+
+def window_line(n: int, at: datetime, output: int) -> str:
+    return json.dumps(
+        {
+            "type": "assistant",
+            "uuid": f"0000000{n}-0000-4000-8000-000000000000",
+            "parentUuid": None,
+            "sessionId": "5b1ce000-0000-4000-8000-000000000001",
+            "timestamp": at.isoformat().replace("+00:00", "Z"),
+            "cwd": "/home/dev/windows",
+            "version": "2.1.39",
+            "isSidechain": False,
+            "userType": "external",
+            "requestId": f"req_w{n}",
+            "message": {
+                "id": f"msg_w{n}",
+                "type": "message",
+                "role": "assistant",
+                "model": "claude-sonnet-4-5-20250929",
+                "content": [{"type": "text", "text": f"window reply {n}"}],
+                "stop_reason": "end_turn",
+                "usage": {
+                    "input_tokens": 10,
+                    "output_tokens": output,
+                    "cache_creation_input_tokens": 0,
+                    "cache_read_input_tokens": 1000,
+                },
+            },
+        }
+    )
+
+
+def test_usage_windows_page_and_the_header_gauge_going_live(
+    tab_factory: Any, tmp_path: Path
+) -> None:
+    root = tmp_path / "claude"
+    path = root / "projects" / "-home-dev-windows" / "5b1ce000-0000-4000-8000-000000000001.jsonl"
+    path.parent.mkdir(parents=True)
+    now = datetime.now(UTC)
+    path.write_text(window_line(1, now - timedelta(days=3), 100_000) + "\n", encoding="utf-8")
+    with live_server(root, tmp_path / "cache", poll_interval_s=0.2) as server:
+        tab = tab_factory(server.url).open("/")
+        page = tab.page
+        connected(page)
+        # three days ago: no window is active, and the header shows no gauge
+        expect(page.locator("#window-gauge")).to_be_hidden()
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(window_line(2, now - timedelta(minutes=20), 1_000) + "\n")
+        gauge = page.locator("#window-gauge")
+        expect(gauge).to_be_visible(timeout=5_000)
+        first = page.locator("[data-testid=gauge-cost]").inner_text()
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(window_line(3, now - timedelta(minutes=5), 100_000) + "\n")
+        expect(page.locator("[data-testid=gauge-cost]")).not_to_have_text(first, timeout=5_000)
+        page.locator("#window-gauge a").click()
+        page.wait_for_load_state("load")
+        assert "/windows" in page.url
+        expect(page.locator("h1")).to_have_text("Usage windows")
+        expect(page.locator("[data-testid=active-block]")).to_have_count(1)
+        expect(page.locator("[data-testid=active-tokens]")).to_have_text("103,020")
+        expect(page.locator("[data-testid=active-left]")).to_contain_text("left")
+        expect(page.locator("[data-testid=window-progress]")).to_be_visible()
+        expect(page.locator("#windows-weekly")).to_contain_text("Last 7 days")
+        tab.shot("windows")
+        tab.clean()

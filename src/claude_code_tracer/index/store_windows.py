@@ -139,7 +139,11 @@ def ms(at: datetime) -> int:
 
 
 def utc(at_ms: int) -> datetime:
-    return datetime.fromtimestamp(at_ms / 1000, UTC)
+    """Epoch milliseconds as a UTC time (a stray year-9999 timestamp ends at the last one)."""
+    try:
+        return datetime.fromtimestamp(at_ms / 1000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return (datetime.max if at_ms > 0 else datetime.min).replace(tzinfo=UTC)
 
 
 def stamp(at_ms: int) -> str:

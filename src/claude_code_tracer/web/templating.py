@@ -20,6 +20,7 @@ from claude_code_tracer.index.store import Store
 from claude_code_tracer.transcript.content import strip_tags
 from claude_code_tracer.transcript.kinds import KIND_LABELS
 from claude_code_tracer.web import charts, entries, render
+from claude_code_tracer.web.gauge import active_block, gauge_share
 from claude_code_tracer.web.urls import RANGE_CHOICES, query_string
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -52,6 +53,7 @@ def make_templates() -> Jinja2Templates:
         untag=strip_tags,
         project_name=render.project_name,
         age=render.age,
+        duration_minutes=lambda minutes: "—" if minutes is None else render.duration(minutes * 60),
     )
     env.globals.update(
         TOKEN_KINDS=render.TOKEN_KINDS,
@@ -67,6 +69,7 @@ def make_templates() -> Jinja2Templates:
         safe_url=render.safe_url,
         clip=render.clip,
         query_string=query_string,
+        gauge_share=gauge_share,
     )
     return Jinja2Templates(env=env)
 
@@ -112,6 +115,7 @@ def page_response(
     settings: Settings = request.app.state.settings
     base: dict[str, Any] = {
         "index_status": runtime.status,
+        "gauge": active_block(runtime),
         "demo": settings.demo,
         "crumbs": [],
         "live": {},

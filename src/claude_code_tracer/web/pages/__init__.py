@@ -6,13 +6,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from claude_code_tracer.web.pages import accuracy, overview, pricing, project, session, subagent
+from claude_code_tracer.web.pages import (
+    accuracy,
+    overview,
+    pricing,
+    project,
+    session,
+    subagent,
+    windows,
+)
 
 # every page route in one router, flat (the security tests and the benchmark list them)
 router = APIRouter(
     routes=[
         route
-        for family in (overview, project, session, subagent, pricing, accuracy)
+        for family in (overview, project, session, subagent, pricing, accuracy, windows)
         for route in family.router.routes
     ]
 )

@@ -559,10 +559,30 @@
       });
   }
 
+  // the header gauge of the active 5-hour window: any response may move it, and time does
+  function gauge() {
+    var mine = document.getElementById("window-gauge");
+    if (!mine) return;
+    fetch("/windows/gauge", { cache: "no-store", credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (res) {
+        return res.ok ? res.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var next = new DOMParser().parseFromString(html, "text/html").getElementById("window-gauge");
+        if (!next || next.outerHTML === mine.outerHTML) return;
+        mine.replaceWith(next);
+        formatTimes(next);
+      })
+      .catch(function () {
+        /* the next event tries again */
+      });
+  }
+
   function concerns(event) {
     var project = body.getAttribute("data-project");
     var session = body.getAttribute("data-session");
-    if (scope === "overview" || scope === "pricing") return true;
+    if (scope === "overview" || scope === "pricing" || scope === "windows") return true;
     if (scope === "project") return (event.projects || []).indexOf(project) >= 0;
     return (event.sessions || []).some(function (s) {
       return s.project === project && s.session === session;
@@ -585,6 +605,7 @@
         return;
       }
       if (concerns(event)) update();
+      gauge();
     });
     source.addEventListener("prices", function () {
       update();
@@ -608,5 +629,6 @@
     var target = document.getElementById(window.location.hash.slice(1));
     if (target && target.classList.contains("entry")) select(target, false);
   }
-  window.cctracer = { update: update, charts: Charts, source: listen() };
+  window.cctracer = { update: update, charts: Charts, source: listen(), gauge: gauge };
+  if (document.getElementById("window-gauge")) window.setInterval(gauge, 60000);
 })();
