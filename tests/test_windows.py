@@ -297,3 +297,77 @@ def test_corpus_blocks_equal_ccusage_but_for_the_responses_it_misses(tmp_path: P
             [start.replace(tzinfo=None), (start + timedelta(hours=5)).replace(tzinfo=None)],
         ).fetchone()
         assert (row[4], row[1], row[2], row[3]) == extra, block_id
+
+
+def test_report_blocks_and_status_in_the_terminal(tmp_path: Path) -> None:
+    import io
+
+    from claude_code_tracer.terminal.command import run_report, run_status
+
+    history(
+        tmp_path / "claude",
+        [
+            ("2026-03-02T06:10:00.000Z", (0, 0, 0, 9000), OPUS),
+            ("2026-03-02T12:05:00.000Z", (100, 400, 0, 500), OPUS),
+            ("2026-03-02T12:35:00.000Z", (200, 800, 0, 1000), OPUS),
+        ],
+    )
+    (tmp_path / "home").mkdir(exist_ok=True)
+    env = {"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"), "TZ": "UTC"}
+    root = str(tmp_path / "claude")
+    now = at("2026-03-02T13:00:00Z")
+
+    def report(*args: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = run_report(
+            ["blocks", "--claude-dir", root, *args], env=env, now=now, out=out, err=err
+        )
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, err = report("--json", "--token-limit", "20000")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [(b["id"], b["totalTokens"], b["isActive"]) for b in doc["blocks"]] == [
+        ("2026-03-02T06:00:00.000Z", 9000, False),
+        ("gap-2026-03-02T11:10:00.000Z", 0, False),
+        ("2026-03-02T12:00:00.000Z", 3000, True),
+    ]
+    assert doc["active"]["projection"]["totalTokens"] == 27000
+    assert doc["active"]["limits"][0]["status"] == "exceeds"
+    code, out, _ = report("--json", "--active")
+    assert [b["id"] for b in json.loads(out)["blocks"]] == ["2026-03-02T12:00:00.000Z"]
+    code, out, _ = report("--token-limit", "max")
+    assert code == 0
+    assert "ACTIVE, 4 h 00 m left" in out and "projected" in out
+    assert "Tokens limit 9,000 tokens (the largest block): 33.3% used" in out
+    code, out, err = report("--token-limit", "lots")
+    assert (code, out) == (1, "") and err.count("\n") == 1 and "token limit" in err
+    code, _, err = report("--project", PROJECT)
+    assert code == 1 and "--project does not apply" in err
+    # the limit from the environment, and from the config file
+    config = tmp_path / "home" / ".config" / "claude-code-tracer" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('token_limit = 6000\nweek_start = "sunday"\n', encoding="utf-8")
+    code, out, _ = report("--json", "--active")
+    assert json.loads(out)["tokenLimit"] == 6000
+    env["CCTRACER_TOKEN_LIMIT"] = "3000"
+    code, out, _ = report("--json", "--active")
+    assert json.loads(out)["tokenLimit"] == 3000
+    config.write_text("token_limit = [\n", encoding="utf-8")
+    code, _, err = report("--json")
+    assert code == 1 and "config.toml" in err and err.count("\n") == 1
+    config.unlink()
+    line = io.StringIO()
+    assert (
+        run_status(["--claude-dir", root], env=env, now=now, stdin=io.StringIO(""), out=line) == 0
+    )
+    text = line.getvalue()
+    assert (
+        text.startswith("block $")
+        and "4 h 00 m left · 100% of tokens limit, 900% projected" in text
+    )
+    status = io.StringIO()
+    run_status(
+        ["--claude-dir", root, "--json"], env=env, now=now, stdin=io.StringIO(""), out=status
+    )
+    assert json.loads(status.getvalue())["block"]["totalTokens"] == 3000

@@ -37,7 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cctracer",
         description="Local analytics for Claude Code: where the time, tokens and money went.",
         epilog="commands: `cctracer report daily|weekly|monthly|session|project` prints usage "
-        "tables (or --json); `cctracer status` prints one line for a shell prompt or Claude "
+        "tables (or --json), `cctracer report blocks` the 5-hour windows; `cctracer status` "
+        "prints one line for a shell prompt or Claude "
         "Code's status line. Each has its own --help.",
     )
     parser.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
@@ -63,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="serve a generated demo history instead of yours"
     )
+    parser.add_argument(
+        "--token-limit",
+        metavar="N|max",
+        help="tokens a 5-hour block may use, or max (the largest block seen): the usage-window "
+        "gauge and page measure against it (also $CCTRACER_TOKEN_LIMIT or the config file)",
+    )
+    parser.add_argument(
+        "--cost-limit",
+        metavar="USD|max",
+        help="dollars a 5-hour block may cost, or max (also $CCTRACER_COST_LIMIT or the config "
+        "file)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -77,6 +90,8 @@ def settings_from_args(args: argparse.Namespace, env: dict[str, str] | None = No
         offline=True if args.offline else None,
         watch=False if args.no_watch else None,
         demo=True if args.demo else None,
+        token_limit=args.token_limit,
+        cost_limit=args.cost_limit,
     )
     if settings.demo:
         root = prepare_demo(settings.cache_dir)
@@ -265,7 +280,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "CCTRACER_OFFLINE": "1" if settings.offline else "0",
         "CCTRACER_WATCH": "1" if settings.watch else "0",
         "CCTRACER_DEMO": "1" if settings.demo else "0",
+        "CCTRACER_WEEK_START": settings.week_start,
     }
+    for name, limit in (
+        ("CCTRACER_TOKEN_LIMIT", settings.token_limit),
+        ("CCTRACER_COST_LIMIT", settings.cost_limit),
+    ):
+        if limit is not None:
+            env[name] = str(limit)
     if os.environ.get("XDG_CACHE_HOME"):
         env["XDG_CACHE_HOME"] = os.environ["XDG_CACHE_HOME"]
     return env

@@ -15,16 +15,19 @@ from zoneinfo import ZoneInfo
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings, known_timezone
-from claude_code_tracer.index.models.reports import (
-    SessionReport,
-    StatusSummary,
-    UsageFigures,
+from claude_code_tracer.index.models.reports import SessionReport, UsageFigures, UsageReport
+from claude_code_tracer.index.models.windows import Block, BlockList, StatusSummary
+from claude_code_tracer.terminal.source import (
+    BlocksQuery,
+    Query,
+    ReportError,
+    Source,
+    open_source,
 )
-from claude_code_tracer.terminal.source import Query, ReportError, Source, open_source
 from claude_code_tracer.transcript.kinds import REPORT_KINDS, WEEKDAYS, ReportKind, Weekday
 
 STDIN_WAIT_S = 0.2  # Claude Code writes its status JSON at once; a terminal writes nothing
-LAST_UNITS = {"daily": "days", "weekly": "weeks", "monthly": "months"}
+BLOCKS = "blocks"  # `cctracer report blocks`: the 5-hour windows, beside the usage reports
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -72,18 +75,30 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--week-start",
         choices=WEEKDAYS,
-        default="monday",
-        help="the first day of a week (default monday)",
+        help="the first day of a week (default: the config file's, else monday)",
+    )
+    p.add_argument(
+        "--token-limit",
+        metavar="N|max",
+        help="tokens a 5-hour block may use, or max (the largest block seen); also "
+        "$CCTRACER_TOKEN_LIMIT or the config file",
+    )
+    p.add_argument(
+        "--cost-limit",
+        metavar="USD|max",
+        help="dollars a 5-hour block may cost, or max; also $CCTRACER_COST_LIMIT or the "
+        "config file",
     )
 
 
 def report_parser() -> OneLineParser:
     p = OneLineParser(
         prog="cctracer report",
-        description="Tokens and cost by day, week, month, session or project, from the index "
-        "(brought up to date first).",
+        description="Tokens and cost by day, week, month, session or project, or the 5-hour "
+        "blocks, from the index (brought up to date first).",
     )
-    p.add_argument("kind", choices=REPORT_KINDS, help="how to group the usage")
+    p.add_argument("kind", choices=(*REPORT_KINDS, BLOCKS), help="how to group the usage")
+    p.add_argument("--active", action="store_true", help="blocks: the active block only")
     _common(p)
     p.add_argument("--since", type=day, metavar="DATE", help="first day (YYYY-MM-DD)")
     p.add_argument("--until", type=day, metavar="DATE", help="last day (YYYY-MM-DD)")
@@ -91,8 +106,8 @@ def report_parser() -> OneLineParser:
         "--last",
         type=positive,
         metavar="N",
-        help="the last N days (daily, session, project), weeks (weekly) or months (monthly), "
-        "up to today",
+        help="the last N days (daily, session, project, blocks), weeks (weekly) or months "
+        "(monthly), up to today",
     )
     p.add_argument("--project", metavar="NAME", help="one project: its folder name or its path")
     p.add_argument("--breakdown", action="store_true", help="a row per model under each row")
@@ -132,7 +147,14 @@ def last_range(kind: ReportKind, n: int, today: date, week_start: Weekday) -> da
 
 def settings_for(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[Settings, str]:
     try:
-        settings = Settings.from_env(env, claude_dirs=args.claude_dir, offline=True)
+        settings = Settings.from_env(
+            env,
+            claude_dirs=args.claude_dir,
+            offline=True,
+            token_limit=args.token_limit,
+            cost_limit=args.cost_limit,
+            week_start=args.week_start,
+        )
     except ValueError as exc:
         raise ReportError(str(exc)) from exc
     tz = args.tz or settings.timezone
@@ -184,7 +206,6 @@ def run_report(
 
     out, err = out or sys.stdout, err or sys.stderr
     args = report_parser().parse_args(glued(argv))
-    kind: ReportKind = args.kind
     try:
         settings, tz = settings_for(args, os.environ if env is None else env)
         today = (now or now_utc()).astimezone(ZoneInfo(tz)).date()
@@ -192,22 +213,42 @@ def run_report(
         if args.last is not None:
             if since is not None:
                 raise ReportError("give --since or --last, not both")
-            since, until = last_range(kind, args.last, today, args.week_start), until or today
+            unit: ReportKind = "daily" if args.kind == BLOCKS else args.kind
+            since = last_range(unit, args.last, today, settings.week_start)
+            until = until or today
         if since and until and since > until:
             raise ReportError(f"--since {since} is after --until {until}")
-        with open_source(settings, ProgressBar(err, summary=False)) as source:
-            project = resolve_project(source, args.project) if args.project else None
-            report = source.report(
-                Query(kind, since, until, tz, project, args.order, args.week_start)
-            )
+        with open_source(settings, ProgressBar(err, summary=False), now) as source:
+            if args.kind == BLOCKS:
+                if args.project:
+                    raise ReportError("blocks cover every project: --project does not apply")
+                blocks = source.blocks(
+                    BlocksQuery(
+                        since,
+                        until,
+                        tz,
+                        args.active,
+                        settings.token_limit,
+                        settings.cost_limit,
+                    )
+                )
+                report: UsageReport | BlockList = blocks
+            else:
+                project = resolve_project(source, args.project) if args.project else None
+                report = source.report(
+                    Query(args.kind, since, until, tz, project, args.order, settings.week_start)
+                )
     except ReportError as exc:
         err.write(f"cctracer report: {exc}\n")
         return 1
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
-    else:
-        from claude_code_tracer.terminal.render import console, render
+        return 0
+    from claude_code_tracer.terminal.render import console, render, render_blocks
 
+    if isinstance(report, BlockList):
+        render_blocks(report, console(out))
+    else:
         render(report, console(out), breakdown=args.breakdown)
     return 0
 
@@ -265,12 +306,15 @@ def run_status(
         today = (now or now_utc()).astimezone(ZoneInfo(tz)).date()
         from claude_code_tracer.index.store_reports import week_of
 
-        week = week_of(today, args.week_start)
-        with open_source(settings, None) as source:
+        week = week_of(today, settings.week_start)
+        with open_source(settings, None, now) as source:
             day_report = source.report(Query("daily", today, today, tz))
             week_report = source.report(
-                Query("weekly", week, today, tz, None, None, args.week_start)
+                Query("weekly", week, today, tz, None, None, settings.week_start)
             )
+            block = source.blocks(
+                BlocksQuery(None, None, tz, True, settings.token_limit, settings.cost_limit)
+            ).active
             session = None
             named = _session_of(claude)
             if named is not None:
@@ -286,10 +330,11 @@ def run_status(
     summary = StatusSummary(
         timezone=tz,
         date=today,
-        week_start=args.week_start,
+        week_start=settings.week_start,
         today=day_report.totals,
         week=week_report.totals,
         session=session,
+        block=block,
     )
     if args.json:
         out.write(summary.model_dump_json(indent=2) + "\n")
@@ -300,10 +345,25 @@ def run_status(
         parts.append(("", model["display_name"]))
     if summary.session is not None:
         parts.append(("session", money(summary.session.total_cost)))
+    if summary.block is not None:
+        parts.append(("block", _block(summary.block, money)))
     parts.append(("today", _figure(summary.today, money)))
     parts.append(("week", _figure(summary.week, money)))
     status_line(parts, console(out))
     return 0
+
+
+def _block(block: Block, money: Any) -> str:
+    """`$4.10 · 2 h 13 m left · 62% of the token limit`."""
+    left = block.remaining_minutes or 0
+    text = f"{money(block.cost_usd)} · {left // 60} h {left % 60:02d} m left"
+    for use in block.limits:
+        projected = (
+            "" if use.projected_percent is None else f", {use.projected_percent:.0f}% projected"
+        )
+        text += f" · {use.percent_used:.0f}% of {use.kind} limit{projected}"
+        break
+    return text
 
 
 def _figure(f: UsageFigures, money: Any) -> str:

@@ -25,6 +25,7 @@ from claude_code_tracer.index.models.reports import (
     UsageRow,
     WeeklyReport,
 )
+from claude_code_tracer.index.models.windows import BlockList
 
 TITLES = {
     DailyReport: "Usage by day",
@@ -209,3 +210,112 @@ def status_line(parts: Sequence[tuple[str, str]], out: Console) -> None:
     """`label value │ label value`: labels dim, values plain."""
     text = " │ ".join(f"[dim]{label}[/dim] {value}" if label else value for label, value in parts)
     out.print(text, soft_wrap=True)
+
+
+def _span(minutes: int | None) -> str:
+    m = max(0, minutes or 0)
+    return f"{m // 60} h {m % 60:02d} m" if m >= 60 else f"{m} m"
+
+
+def render_blocks(report: BlockList, out: Console) -> None:
+    """The 5-hour blocks, newest last; the active one with its time left, projection and
+    limits under it."""
+    if not report.blocks:
+        out.print("No 5-hour block in this range." if report.active is None else "")
+        if report.active is None:
+            return
+    tz = report.timezone
+    compact = out.width < WIDE
+    limits = bool(report.token_limit or report.cost_limit)
+    t = Table(
+        title=f"5-hour blocks · {report.since or 'start'} – {report.until or 'today'} · {tz}",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        title_justify="left",
+        pad_edge=False,
+    )
+    t.add_column("Block start", no_wrap=True, min_width=11 if compact else 16)
+    t.add_column("Active for" if compact else "Active for / status", no_wrap=True, min_width=14)
+    # the one column that wraps: a narrow terminal takes its room first
+    t.add_column("Models", overflow="fold", min_width=9, max_width=48)
+    if not compact:
+        t.add_column("Responses", justify="right", no_wrap=True, min_width=9)
+    t.add_column("Tokens", justify="right", no_wrap=True, min_width=7 if compact else 13)
+    if limits:
+        t.add_column("% limit" if compact else "% of limit", justify="right", no_wrap=True)
+    t.add_column("Cost", justify="right", no_wrap=True, min_width=8)
+    count = short if compact else num
+    responses: list[str] = []
+
+    def when(at: datetime) -> str:
+        text = local_time(at, tz)
+        return text[5:] if compact else text  # 02-11 20:00
+
+    for b in report.blocks or ([report.active] if report.active else []):
+        start = when(b.start_time)
+        if b.is_gap:
+            hours = (b.end_time - b.start_time).total_seconds() / 3600
+            quiet = f"{hours / 24:.0f} d" if hours >= 48 else f"{hours:.0f} h"
+            blank = [""] * (len(t.columns) - 3)
+            t.add_row(start, f"idle {quiet}", *blank, "", style="dim")
+            continue
+        if b.is_active:
+            status = f"ACTIVE, {_span(b.remaining_minutes)} left"
+        elif b.first_activity and b.actual_end_time:
+            status = _span(int((b.actual_end_time - b.first_activity).total_seconds() // 60))
+        else:
+            status = ""
+        responses = [] if compact else [num(b.entries)]
+        share = [f"{b.limits[0].percent_used:.1f}%" if b.limits else ""] if limits else []
+        t.add_row(
+            start,
+            status,
+            ", ".join(short_model(m) for m in b.models),
+            *responses,
+            count(b.total_tokens),
+            *share,
+            money(b.cost_usd),
+            style="bold" if b.is_active else None,
+        )
+        if b.is_active and b.projection is not None:
+            projected = (
+                [
+                    f"{b.limits[0].projected_percent:.1f}%"
+                    if b.limits and b.limits[0].projected_percent is not None
+                    else ""
+                ]
+                if limits
+                else []
+            )
+            t.add_row(
+                "",
+                "projected",
+                "",
+                *([] if compact else [""]),
+                count(b.projection.total_tokens),
+                *projected,
+                money(b.projection.total_cost),
+                style="yellow",
+            )
+    out.print(t)
+    a = report.active
+    if a is not None:
+        if a.burn_rate is not None:
+            out.print(
+                f"Burn rate: {a.burn_rate.tokens_per_minute:,.0f} tokens · "
+                f"{money(a.burn_rate.cost_per_hour)} an hour over the block"
+                + (
+                    f"; {a.recent.tokens_per_minute:,.0f} tokens a minute over the last "
+                    f"{a.recent.minutes} minutes"
+                    if a.recent is not None
+                    else ""
+                )
+            )
+        for use in a.limits:
+            limit = money(use.limit) if use.kind == "cost" else f"{use.limit:,.0f} tokens"
+            source = " (the largest block)" if use.source == "max" else ""
+            line = f"{use.kind.capitalize()} limit {limit}{source}: {use.percent_used:.1f}% used"
+            if use.projected_percent is not None:
+                line += f", {use.projected_percent:.1f}% projected"
+            style = {"exceeds": "red", "warning": "yellow"}.get(use.status)
+            out.print(f"[{style}]{line} — {use.status}[/{style}]" if style else f"{line} — ok")

@@ -8,9 +8,9 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings
@@ -24,10 +24,17 @@ from claude_code_tracer.index.models.reports import (
     WeeklyReport,
 )
 from claude_code_tracer.index.queries import SortOrder
+from claude_code_tracer.index.store_reports import ReportReads
+from claude_code_tracer.index.store_windows import WindowReads
 from claude_code_tracer.transcript.kinds import ReportKind, Weekday
 
 if TYPE_CHECKING:
-    from claude_code_tracer.index.store_reports import ReportReads
+    from claude_code_tracer.index.models.windows import BlockList
+
+
+class Reads(ReportReads, WindowReads):
+    """What a terminal report reads of the index (the API's Store reads, these families)."""
+
 
 SERVER_SUFFIX = ".server.json"  # beside the index: how to reach the server that holds it
 SERVER_TIMEOUT_S = 10.0
@@ -55,8 +62,20 @@ class Query:
     week_start: Weekday = "monday"
 
 
+@dataclass(frozen=True)
+class BlocksQuery:
+    since: date | None
+    until: date | None
+    tz: str
+    active_only: bool = False
+    token_limit: int | Literal["max"] | None = None
+    cost_limit: float | Literal["max"] | None = None
+
+
 class Source(Protocol):
     def report(self, query: Query) -> UsageReport: ...
+
+    def blocks(self, query: BlocksQuery) -> BlockList: ...
 
     def project_hashes(self) -> dict[str, str | None]:
         """Every project: its folder name -> its real path."""
@@ -117,8 +136,16 @@ def running_server(settings: Settings) -> str | None:
 class LocalSource:
     """The index itself, read in this process."""
 
-    def __init__(self, store: ReportReads) -> None:
+    def __init__(self, store: Reads) -> None:
         self.store = store
+
+    def blocks(self, query: BlocksQuery) -> BlockList:
+        return self.store.blocks(
+            TimeRange.of(query.since, query.until, query.tz),
+            active_only=query.active_only,
+            token_limit=query.token_limit,
+            cost_limit=query.cost_limit,
+        )
 
     def report(self, query: Query) -> UsageReport:
         rng = TimeRange.of(query.since, query.until, query.tz)
@@ -180,6 +207,20 @@ class ServerSource:
         body = self._get(f"/api/reports/{query.kind}", params)
         return REPORT_MODELS[query.kind].model_validate_json(body)
 
+    def blocks(self, query: BlocksQuery) -> BlockList:
+        from claude_code_tracer.index.models.windows import BlockList
+
+        params = {"tz": query.tz, "active": "true" if query.active_only else "false"}
+        if query.since:
+            params["since"] = query.since.isoformat()
+        if query.until:
+            params["until"] = query.until.isoformat()
+        if query.token_limit is not None:
+            params["token_limit"] = str(query.token_limit)
+        if query.cost_limit is not None:
+            params["cost_limit"] = str(query.cost_limit)
+        return BlockList.model_validate_json(self._get("/api/blocks", params))
+
     def project_hashes(self) -> dict[str, str | None]:
         doc = json.loads(self._get("/api/projects", {}))
         return {p["path_hash"]: p.get("project_path") for p in doc.get("projects", [])}
@@ -195,7 +236,9 @@ def _error_detail(body: bytes) -> str:
 
 @contextlib.contextmanager
 def open_source(
-    settings: Settings, progress: Callable[[Any], None] | None = None
+    settings: Settings,
+    progress: Callable[[Any], None] | None = None,
+    now: datetime | None = None,
 ) -> Iterator[Source]:
     """The index brought up to date and read here; where a server holds it, that server."""
     from claude_code_tracer.index.schema import Database, IndexInUse, IndexTooNew
@@ -213,7 +256,6 @@ def open_source(
         yield ServerSource(url)
         return
     try:
-        from claude_code_tracer.index.store_reports import ReportReads
         from claude_code_tracer.ingest.freshness import is_current
 
         if not is_current(db, settings.claude_dirs):  # the indexer loads only when needed
@@ -230,6 +272,6 @@ def open_source(
             indexer.sync(progress)
             indexer.checkpoint()
         with db.reading() as cur:
-            yield LocalSource(ReportReads(cur))
+            yield LocalSource(Reads(cur, now=now))
     finally:
         db.close()

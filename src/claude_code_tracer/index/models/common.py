@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 
 def _utc(value: datetime) -> datetime:
@@ -18,6 +19,19 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 class Model(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class CamelModel(Model):
+    """A model whose JSON names are camelCase (the reports and windows, as ccusage names them)."""
+
+    # built on first use: a terminal report loads only the models it prints
+    model_config = ConfigDict(
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+        defer_build=True,
+    )
 
 
 class TokenUsage(Model):

@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
-from claude_code_tracer.index.models.common import Model, UtcDatetime
+from claude_code_tracer.index.models.common import CamelModel, UtcDatetime
 from claude_code_tracer.transcript.kinds import Weekday
-
-
-class CamelModel(Model):
-    # built on first use: a terminal report loads only the models it prints
-    model_config = ConfigDict(
-        frozen=True,
-        alias_generator=to_camel,
-        populate_by_name=True,
-        serialize_by_alias=True,
-        defer_build=True,
-    )
 
 
 class ModelBreakdown(CamelModel):
@@ -118,14 +106,3 @@ class ProjectReport(CamelModel):
 
 
 UsageReport = DailyReport | WeeklyReport | MonthlyReport | SessionReport | ProjectReport
-
-
-class StatusSummary(CamelModel):
-    """`cctracer status --json`: today, this week and (given by Claude Code) this session."""
-
-    timezone: str
-    date: dt.date
-    week_start: Weekday
-    today: UsageFigures
-    week: UsageFigures
-    session: SessionRow | None

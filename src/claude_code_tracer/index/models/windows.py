@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from claude_code_tracer.index.models.common import UtcDatetime
-from claude_code_tracer.index.models.reports import CamelModel
+from claude_code_tracer.index.models.common import CamelModel, UtcDatetime
+from claude_code_tracer.index.models.reports import SessionRow, UsageFigures
 from claude_code_tracer.transcript.kinds import LimitKind, LimitStatus, ModelFamily, Weekday
 
 
@@ -134,3 +134,16 @@ class WeeklyUsage(CamelModel):
     week_start: Weekday
     rolling: WindowTotals = Field(description="the 7 days up to now")
     weeks: list[WeekTotals] = Field(description="calendar weeks, oldest first")
+
+
+class StatusSummary(CamelModel):
+    """`cctracer status --json`: today, this week, the active block and (given by Claude Code)
+    this session."""
+
+    timezone: str
+    date: dt.date
+    week_start: Weekday
+    today: UsageFigures
+    week: UsageFigures
+    session: SessionRow | None
+    block: Block | None = Field(description="the active 5-hour block, if any")
