@@ -484,6 +484,31 @@ def report_phase(ws: Workspace, history: Path, cache: Path, reps: int) -> dict[s
     }
 
 
+def export_phase(ws: Workspace, history: Path, cache: Path, reps: int) -> dict[str, Any]:
+    """`cctracer export parquet` of the up-to-date index into an empty folder, start to exit,
+    and the size of what it wrote."""
+    env = ws.server(history, cache, "export").env()
+    runs: list[float] = []
+    size = 0
+    for i in range(reps):
+        out = ws.root / f"export-{i}"
+        cmd = [sys.executable, "-m", "claude_code_tracer.cli", "export", "parquet", str(out)]
+        started = time.perf_counter()
+        done = subprocess.run(cmd, env=env, capture_output=True, timeout=1800, check=False)
+        seconds = time.perf_counter() - started
+        if done.returncode != 0:
+            raise HarnessError(f"export failed: {done.stderr.decode(errors='replace')[-2000:]}")
+        runs.append(seconds)
+        size = dir_size(out)
+        shutil.rmtree(out, ignore_errors=True)
+        log(f"export parquet {i + 1}/{reps}: {seconds:.2f} s, {size / MIB:,.1f} MiB")
+    return {
+        "runs_s": [round(x, 3) for x in runs],
+        "median_s": round(median(runs), 3),
+        "bytes": size,
+    }
+
+
 def serve_phase(
     ws: Workspace,
     history: Path,
@@ -765,6 +790,24 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
             shown=f"{fmt_seconds(results['report']['median_s'])}"
             + (f" (ccusage binary: {fmt_seconds(ccu['median_s'])})" if ccu else ""),
         ),
+        Target(
+            "export_time",
+            "`cctracer export parquet`, start to exit",
+            results["export"]["median_s"],
+            cold["median_s"],
+            " s",
+            shown=f"{fmt_seconds(results['export']['median_s'])} (the cold index: "
+            f"{fmt_seconds(cold['median_s'])})",
+        ),
+        Target(
+            "export_size",
+            "Parquet export size ÷ transcripts",
+            round(results["export"]["bytes"] / results["history"]["bytes"] * 100, 2),
+            15.0,
+            " %",
+            shown=f"{results['export']['bytes'] / results['history']['bytes'] * 100:.1f} % "
+            f"({results['export']['bytes'] / MIB:,.0f} MiB)",
+        ),
         slowest("api_p95", f"API p95, slowest of {n_api} requests", api, 50.0),
         slowest("page_p95", f"Page p95, slowest of {n_page} pages", page, 150.0),
         Target(
@@ -902,6 +945,8 @@ def build_report(results: Mapping[str, Any], checks: Sequence[Target]) -> Report
         target_row(by_key["cold_throughput"]),
         target_row(by_key["warm_ready"]),
         target_row(by_key["report_daily"]),
+        target_row(by_key["export_time"]),
+        target_row(by_key["export_size"]),
         target_row(by_key["api_p95"]),
         Row(
             "API p50, median of all requests",
@@ -1060,6 +1105,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["ccusage"] = ccusage.summary() if ccusage else None
         log("terminal report on the up-to-date index")
         results["report"] = report_phase(ws, history, cache, args.reps)
+        log("Parquet export of the up-to-date index")
+        results["export"] = export_phase(ws, history, cache, args.reps)
         serve = serve_phase(ws, history, cache, args)
         results["serve"] = serve
         log("append latency (a copy of the largest session, watching on)")

@@ -29,7 +29,12 @@ if TYPE_CHECKING:
     import uvicorn
 
 DEMO_MAX_AGE_S = 6 * 3600.0
-COMMANDS = ("report", "status")  # `cctracer report ...`: the terminal reports, not the server
+COMMANDS = (
+    "report",
+    "status",
+    "export",
+    "sql",
+)  # `cctracer report ...`: the terminal reports, not the server
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="commands: `cctracer report daily|weekly|monthly|session|project` prints usage "
         "tables (or --json), `cctracer report blocks` the 5-hour windows; `cctracer status` "
         "prints one line for a shell prompt or Claude "
-        "Code's status line. Each has its own --help.",
+        "Code's status line; `cctracer export parquet|csv DIR` writes the index's tables and "
+        "`cctracer sql QUERY` queries them. Each has its own --help.",
     )
     parser.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument(

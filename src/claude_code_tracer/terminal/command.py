@@ -10,13 +10,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings, known_timezone
 from claude_code_tracer.index.models.reports import SessionReport, UsageFigures, UsageReport
 from claude_code_tracer.index.models.windows import Block, BlockList, StatusSummary
+from claude_code_tracer.terminal.args import OneLineParser, day
 from claude_code_tracer.terminal.source import (
     BlocksQuery,
     Query,
@@ -28,23 +29,6 @@ from claude_code_tracer.transcript.kinds import REPORT_KINDS, WEEKDAYS, ReportKi
 
 STDIN_WAIT_S = 0.2  # Claude Code writes its status JSON at once; a terminal writes nothing
 BLOCKS = "blocks"  # `cctracer report blocks`: the 5-hour windows, beside the usage reports
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Bad arguments say so in one line (and exit 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message}\n")
-
-
-def day(text: str) -> date:
-    """A date as YYYY-MM-DD or YYYYMMDD."""
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
 
 
 def positive(text: str) -> int:
@@ -376,4 +360,8 @@ def main(argv: Sequence[str]) -> int:
         return run_report(argv[1:])
     if argv and argv[0] == "status":
         return run_status(argv[1:])
+    if argv and argv[0] in ("export", "sql"):
+        from claude_code_tracer.terminal.export import run_export, run_sql
+
+        return (run_export if argv[0] == "export" else run_sql)(argv[1:])
     raise SystemExit(f"cctracer: unknown command {argv[0] if argv else ''!r} ({__version__})")

@@ -30,6 +30,7 @@ from claude_code_tracer.transcript.kinds import ReportKind, Weekday
 
 if TYPE_CHECKING:
     from claude_code_tracer.index.models.windows import BlockList
+    from claude_code_tracer.index.schema import Database
 
 
 class Reads(ReportReads, WindowReads):
@@ -234,6 +235,28 @@ def _error_detail(body: bytes) -> str:
         return body.decode("utf-8", "replace")[:200]
 
 
+def bring_up_to_date(
+    db: Database, settings: Settings, progress: Callable[[Any], None] | None
+) -> None:
+    """Sync the index with the data directories; the indexer loads only when a file changed."""
+    from claude_code_tracer.ingest.freshness import is_current
+
+    if is_current(db, settings.claude_dirs):
+        return
+    from claude_code_tracer.ingest.sync import Indexer
+    from claude_code_tracer.pricing import PriceBook
+
+    prices = PriceBook(
+        cache_path=settings.pricing_cache_path,
+        url=settings.pricing_url,
+        offline=True,
+        max_age_s=settings.pricing_max_age_s,
+    )
+    indexer = Indexer(db, settings.claude_dirs, prices, workers=settings.workers)
+    indexer.sync(progress)
+    indexer.checkpoint()
+
+
 @contextlib.contextmanager
 def open_source(
     settings: Settings,
@@ -256,21 +279,7 @@ def open_source(
         yield ServerSource(url)
         return
     try:
-        from claude_code_tracer.ingest.freshness import is_current
-
-        if not is_current(db, settings.claude_dirs):  # the indexer loads only when needed
-            from claude_code_tracer.ingest.sync import Indexer
-            from claude_code_tracer.pricing import PriceBook
-
-            prices = PriceBook(
-                cache_path=settings.pricing_cache_path,
-                url=settings.pricing_url,
-                offline=True,
-                max_age_s=settings.pricing_max_age_s,
-            )
-            indexer = Indexer(db, settings.claude_dirs, prices, workers=settings.workers)
-            indexer.sync(progress)
-            indexer.checkpoint()
+        bring_up_to_date(db, settings, progress)
         with db.reading() as cur:
             yield LocalSource(Reads(cur, now=now))
     finally:
