@@ -9,7 +9,7 @@ while its end is ahead and its last response is less than 5 hours old.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,15 +17,12 @@ from typing import Any, Literal
 
 from claude_code_tracer.index.cursor import ALL_TIME, BaseReader, Row, TimeRange
 from claude_code_tracer.index.models.windows import (
-    Block,
     BlockList,
-    BlockSession,
     BurnRate,
     FamilyUsage,
     LimitUse,
     Projection,
     RecentRate,
-    TokenCounts,
     WeeklyUsage,
     WeekTotals,
     WindowTotals,
@@ -50,33 +47,15 @@ WEEKS_SHOWN = 12
 TokenLimitArg = int | Literal["max"] | None
 CostLimitArg = float | Literal["max"] | None
 
-# every 15-minute roll-up with counted responses, with its first and last response: a block
-# starts and ends on an hour, so no roll-up straddles two blocks
-BUCKET_TIMES = """
-SELECT epoch_ms(b.bucket) AS bucket, epoch_ms(min(b.first_ts)) AS first_ms,
-    epoch_ms(max(b.last_ts)) AS last_ms
+# every 15-minute roll-up of counted responses (by session and model), with its first and
+# last response: a block starts and ends on an hour, so no roll-up straddles two blocks, and
+# one pass over them gives the blocks, their totals, models and sessions
+ROLLUPS = """
+SELECT epoch_ms(b.bucket) AS bucket, coalesce(b.model, '?') AS model, b.project_hash,
+    b.session_id, b.responses, b.input_tokens, b.output_tokens, b.cache_creation_tokens,
+    b.cache_read_tokens, b.cost, epoch_ms(b.first_ts) AS first_ms, epoch_ms(b.last_ts) AS last_ms
 FROM usage_buckets b WHERE b.bucket IS NOT NULL
-GROUP BY b.bucket ORDER BY b.bucket
-"""
-# each roll-up to the block it falls in (the latest block start at or before it): the
-# blocks' totals, then for the blocks shown, their models and sessions
-BLOCK_TOTALS = """
-WITH s AS (SELECT unnest(?::BIGINT[]) AS start_ms)
-SELECT s.start_ms, sum(b.responses) AS n, sum(b.input_tokens) AS input_tokens,
-    sum(b.output_tokens) AS output_tokens, sum(b.cache_creation_tokens) AS cache_creation_tokens,
-    sum(b.cache_read_tokens) AS cache_read_tokens, sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost,
-    epoch_ms(min(b.first_ts)) AS first_ms, epoch_ms(max(b.last_ts)) AS last_ms
-FROM usage_buckets b ASOF JOIN s ON epoch_ms(b.bucket) >= s.start_ms
-WHERE b.bucket IS NOT NULL
-GROUP BY ALL
-"""
-BLOCK_DETAIL = """
-WITH s AS (SELECT unnest(?::BIGINT[]) AS start_ms)
-SELECT s.start_ms, coalesce(b.model, '?') AS model, b.project_hash, b.session_id,
-    sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost
-FROM usage_buckets b ASOF JOIN s ON epoch_ms(b.bucket) >= s.start_ms
-WHERE b.bucket IS NOT NULL AND b.bucket >= ? AND b.bucket < ?
-GROUP BY ALL
+ORDER BY b.bucket
 """
 _SUMS = """count(*) AS n, sum(u.input_tokens) AS input_tokens,
     sum(u.output_tokens) AS output_tokens, sum(u.cache_creation_tokens) AS cache_creation_tokens,
@@ -183,6 +162,22 @@ class _Tally:
         if last is not None and (self.last is None or last > self.last):
             self.last = int(last)
 
+    def add_rollup(self, r: tuple[Any, ...]) -> None:
+        """One row of `ROLLUPS`: its sums, its model's cost, its session, its times."""
+        _, model, project, session, n, i, o, cc, cr, cost, first, last = r
+        self.n += int(n or 0)
+        self.tokens[0] += int(i or 0)
+        self.tokens[1] += int(o or 0)
+        self.tokens[2] += int(cc or 0)
+        self.tokens[3] += int(cr or 0)
+        self.cost += float(cost or 0.0)
+        self.models[model] = self.models.get(model, 0.0) + float(cost or 0.0)
+        self.sessions.add((project, session))
+        if first is not None and (self.first is None or first < self.first):
+            self.first = int(first)
+        if last is not None and (self.last is None or last > self.last):
+            self.last = int(last)
+
     def detail(self, r: Row) -> None:
         """A model's cost, and its session where the row names one."""
         model = str(r["model"])
@@ -271,15 +266,19 @@ class WindowReads(BaseReader):
         cost_limit: CostLimitArg = None,
     ) -> BlockList:
         now_ms = ms(self.now)
-        buckets = [
-            (int(b), int(f), int(la)) for b, f, la in self.cur.execute(BUCKET_TIMES).fetchall()
-        ]
-        spans = block_spans(buckets)
+        rollups = self.cur.execute(ROLLUPS).fetchall()
+        bounds: dict[int, list[int]] = {}
+        for r in rollups:
+            seen = bounds.get(r[0])
+            if seen is None:
+                bounds[r[0]] = [int(r[10]), int(r[11])]
+            else:
+                seen[0], seen[1] = min(seen[0], int(r[10])), max(seen[1], int(r[11]))
+        spans = block_spans([(b, f, la) for b, (f, la) in bounds.items()])
         starts = [s.start for s in spans]
-        tallies: dict[int, _Tally] = {}
-        if spans:
-            for r in self._all(BLOCK_TOTALS, [starts]):
-                tallies.setdefault(int(r["start_ms"]), _Tally()).add(r)
+        tallies: dict[int, _Tally] = {start: _Tally() for start in starts}
+        for r in rollups:
+            tallies[starts[bisect_right(starts, r[0]) - 1]].add_rollup(r)
         last = spans[-1] if spans else None
         active_start = (
             last.start
@@ -305,12 +304,8 @@ class WindowReads(BaseReader):
             )
 
         shown = [k for k, span in enumerate(spans) if wanted(span)]
-        if shown:
-            lo, hi = spans[shown[0]].start, spans[shown[-1]].end
-            for r in self._all(BLOCK_DETAIL, [starts, naive(lo), naive(hi)]):
-                tallies[int(r["start_ms"])].detail(r)
-        out: list[Block] = []
-        active: Block | None = None
+        out: list[dict[str, Any]] = []
+        active: dict[str, Any] | None = None
         for k in [] if active_only else shown:
             span = spans[k]
             # a silence before a block is listed when the block before it is too
@@ -327,20 +322,22 @@ class WindowReads(BaseReader):
             )
             out.append(block)
         if active_start is not None:
-            active = next((b for b in out if b.is_active), None) or self._block(
+            active = next((b for b in out if b["is_active"]), None) or self._block(
                 active_start, tallies.get(active_start, _Tally()), True, now_ms, tokens, cost
             )
-        return BlockList(
-            now=self.now.replace(tzinfo=UTC),
-            timezone=rng.tz,
-            since=rng.since,
-            until=rng.until,
-            blocks=([active] if active is not None else []) if active_only else out,
-            active=active,
-            max_block_tokens=max_tokens,
-            max_block_cost=max_cost,
-            token_limit=None if tokens[0] is None else int(tokens[0]),
-            cost_limit=cost[0],
+        return BlockList.model_validate(
+            {
+                "now": self.now.replace(tzinfo=UTC),
+                "timezone": rng.tz,
+                "since": rng.since,
+                "until": rng.until,
+                "blocks": ([active] if active is not None else []) if active_only else out,
+                "active": active,
+                "max_block_tokens": max_tokens,
+                "max_block_cost": max_cost,
+                "token_limit": None if tokens[0] is None else int(tokens[0]),
+                "cost_limit": cost[0],
+            }
         )
 
     def _block(
@@ -351,7 +348,7 @@ class WindowReads(BaseReader):
         now_ms: int,
         tokens: tuple[float | None, Literal["given", "max"]],
         cost: tuple[float | None, Literal["given", "max"]],
-    ) -> Block:
+    ) -> dict[str, Any]:
         end = start + BLOCK_MS
         burn = projection = recent = None
         elapsed = remaining = None
@@ -387,38 +384,34 @@ class WindowReads(BaseReader):
             if use is not None
         ]
         i, o, cc, cr = t.tokens
-        # built from the index's own figures: constructed without validation (a year of
-        # history holds a thousand blocks)
-        return Block.model_construct(
-            id=stamp(start),
-            start_time=utc(start),
-            end_time=utc(end),
-            first_activity=None if t.first is None else utc(t.first),
-            actual_end_time=None if t.last is None else utc(t.last),
-            is_active=active,
-            is_gap=False,
-            entries=t.n,
-            token_counts=TokenCounts.model_construct(
-                input_tokens=i,
-                output_tokens=o,
-                cache_creation_input_tokens=cc,
-                cache_read_input_tokens=cr,
-            ),
-            total_tokens=t.total,
-            cost_usd=t.cost,
-            models=sorted(t.models, key=lambda m: (-t.models[m], m)),
-            sessions=[
-                BlockSession.model_construct(project_path=p, session_id=s)
-                for p, s in sorted(t.sessions)
-            ],
-            projects=sorted({p for p, _ in t.sessions}),
-            elapsed_minutes=elapsed,
-            remaining_minutes=remaining,
-            burn_rate=burn,
-            recent=recent,
-            projection=projection,
-            limits=limits,
-        )
+        # plain data, validated once for the whole list (a year holds a thousand blocks)
+        return {
+            "id": stamp(start),
+            "start_time": utc(start),
+            "end_time": utc(end),
+            "first_activity": None if t.first is None else utc(t.first),
+            "actual_end_time": None if t.last is None else utc(t.last),
+            "is_active": active,
+            "is_gap": False,
+            "entries": t.n,
+            "token_counts": {
+                "input_tokens": i,
+                "output_tokens": o,
+                "cache_creation_input_tokens": cc,
+                "cache_read_input_tokens": cr,
+            },
+            "total_tokens": t.total,
+            "cost_usd": t.cost,
+            "models": sorted(t.models, key=lambda m: (-t.models[m], m)),
+            "sessions": [{"project_path": p, "session_id": s} for p, s in sorted(t.sessions)],
+            "projects": sorted({p for p, _ in t.sessions}),
+            "elapsed_minutes": elapsed,
+            "remaining_minutes": remaining,
+            "burn_rate": burn,
+            "recent": recent,
+            "projection": projection,
+            "limits": limits,
+        }
 
     def _recent(self, now_ms: int) -> RecentRate:
         since = now_ms - RECENT_MINUTES * MINUTE_MS
@@ -499,31 +492,34 @@ def _resolve(
     return given, "given"
 
 
-def _gap(start: int, end: int) -> Block:
-    return Block.model_construct(
-        id=f"gap-{stamp(start)}",
-        start_time=utc(start),
-        end_time=utc(end),
-        first_activity=None,
-        actual_end_time=None,
-        is_active=False,
-        is_gap=True,
-        entries=0,
-        token_counts=TokenCounts.model_construct(
-            input_tokens=0,
-            output_tokens=0,
-            cache_creation_input_tokens=0,
-            cache_read_input_tokens=0,
+def _gap(start: int, end: int) -> dict[str, Any]:
+    return {
+        "id": f"gap-{stamp(start)}",
+        "start_time": utc(start),
+        "end_time": utc(end),
+        "first_activity": None,
+        "actual_end_time": None,
+        "is_active": False,
+        "is_gap": True,
+        "entries": 0,
+        "token_counts": dict.fromkeys(
+            (
+                "input_tokens",
+                "output_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            ),
+            0,
         ),
-        total_tokens=0,
-        cost_usd=0.0,
-        models=[],
-        sessions=[],
-        projects=[],
-        elapsed_minutes=None,
-        remaining_minutes=None,
-        burn_rate=None,
-        recent=None,
-        projection=None,
-        limits=[],
-    )
+        "total_tokens": 0,
+        "cost_usd": 0.0,
+        "models": [],
+        "sessions": [],
+        "projects": [],
+        "elapsed_minutes": None,
+        "remaining_minutes": None,
+        "burn_rate": None,
+        "recent": None,
+        "projection": None,
+        "limits": [],
+    }
