@@ -52,6 +52,11 @@ COVERED: dict[str, list[str]] = {
     "/api/reports/monthly": ["test_reports::test_the_api_serves_each_report"],
     "/api/reports/session": ["test_reports::test_a_report_asks_the_running_server"],
     "/api/reports/project": ["test_reports::test_the_api_serves_each_report"],
+    "/api/prompts": ["test_reports::test_prompts_add_up_to_their_sessions"],
+    "/api/projects/{path_hash}/prompts": ["test_reports::test_prompts_add_up_to_their_sessions"],
+    "/api/sessions/{path_hash}/{session_id}/prompts": [
+        "test_reports::test_prompts_add_up_to_their_sessions"
+    ],
     "/api/blocks": ["test_windows::test_the_api_answers_with_the_injected_clock"],
     "/api/weekly": ["test_windows::test_the_api_answers_with_the_injected_clock"],
     "/api/accuracy": [

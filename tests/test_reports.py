@@ -391,3 +391,65 @@ def test_corpus_reports_equal_every_billed_response(tmp_path: Path) -> None:
         for i, n in enumerate(camel(s)):
             into[i] += n
     assert {k: tuple(v) for k, v in per_project.items()} == CORPUS_PROJECTS
+
+
+# -- prompts -------------------------------------------------------------------------------
+
+
+def test_prompts_add_up_to_their_sessions(api: Api, tmp_path: Path) -> None:
+    """Every billed response belongs to one prompt (or to the work before the first one), a
+    subagent's to the prompt during which it started: a session's prompts add up to it."""
+    for name, sid in SESSION_IDS.items():
+        project = SHOP_HASH if name.startswith("A") else BLOG_HASH
+        body = api.get(f"/api/sessions/{project}/{sid}/prompts")
+        assert camel(body["totals"]) == figures(usage_of(SESSION_USAGE[name])), name
+        assert body["totals"]["totalCost"] == pytest.approx(cost_of(SESSION_USAGE[name]), abs=1e-9)
+        times = [
+            datetime.fromisoformat(p["time"].replace("Z", "+00:00"))
+            for p in body["prompts"]
+            if p["time"]
+        ]
+        assert times == sorted(times), name  # as typed
+        kinds = {p["kind"] for p in body["prompts"]}
+        assert kinds <= {"prompt", "command", "before_first_prompt"}
+    a1 = api.get(f"/api/sessions/{SHOP_HASH}/{A1}/prompts")["prompts"]
+    first = next(p for p in a1 if p["text"] == "add a discount field to the cart")
+    assert first["kind"] == "prompt" and first["responses"] > 0
+    # the costliest first, over every project; a limit keeps the totals of all
+    every = api.get("/api/prompts", sort="cost", limit=3)
+    costs = [p["totalCost"] for p in every["prompts"]]
+    assert costs == sorted(costs, reverse=True) and len(costs) == 3
+    assert every["total"] > 3
+    assert camel(every["totals"]) == figures(usage_of(usage_by_model("A1", "A2", "A3", "B1", "B2")))
+    shop = api.get(f"/api/projects/{SHOP_HASH}/prompts")
+    assert camel(shop["totals"]) == figures(usage_of(usage_by_model("A1", "A2", "A3")))
+    assert api.client.get("/api/projects/nope/prompts").status_code == 404
+    assert api.client.get(f"/api/sessions/{SHOP_HASH}/nope/prompts").status_code == 404
+    assert api.client.get("/api/prompts", params={"sort": "loudest"}).status_code == 422
+    # the terminal report: the same prompts, the same totals
+    env = env_for(tmp_path)
+    root = str(api.world.claude.root)
+    doc = report_json(["prompts", "--claude-dir", root], env)
+    assert doc["totals"] == every["totals"] and doc["total"] == every["total"]
+    assert [p["uuid"] for p in doc["prompts"][:3]] == [p["uuid"] for p in every["prompts"]]
+    code, out, err = cli(["prompts", "--claude-dir", root, "--limit", "2"], env)
+    assert code == 0, err
+    assert "Total" in out and f"2 of {every['total']} shown" in out
+
+
+@pytest.mark.skipif(not (CORPUS / "projects").is_dir(), reason="no ../shared/corpus")
+def test_corpus_prompts_add_up_to_every_session(tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    doc = report_json(["prompts", "--claude-dir", str(CORPUS)], env)
+    assert camel(doc["totals"]) == (8_077, 192_566, 1_362_111, 52_397_094)
+    per_project: dict[str, list[int]] = {}
+    for p in doc["prompts"]:
+        into = per_project.setdefault(p["projectPath"], [0, 0, 0, 0])
+        for i, n in enumerate(camel(p)):
+            into[i] += n
+    assert {k: tuple(v) for k, v in per_project.items()} == CORPUS_PROJECTS
+    sessions = report_json(["session", "--claude-dir", str(CORPUS)], env)["sessions"]
+    for s in sessions:
+        mine = [p for p in doc["prompts"] if p["sessionId"] == s["sessionId"]]
+        assert sum(p["totalTokens"] for p in mine) == s["totalTokens"], s["sessionId"]
+        assert sum(p["totalCost"] for p in mine) == pytest.approx(s["totalCost"], abs=1e-9)

@@ -18,6 +18,7 @@ from claude_code_tracer.web.api import (
     accuracy,
     metrics,
     projects,
+    prompts,
     reports,
     sessions,
     subagents,
@@ -69,6 +70,7 @@ def create_app(
         accuracy.router,
         reports.router,
         windows.router,
+        prompts.router,
     ):
         app.include_router(router, responses=errors.API_ERRORS)
     app.include_router(system.router)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from claude_code_tracer.index.store_accuracy import AccuracyReads
 from claude_code_tracer.index.store_metrics import MetricReads
 from claude_code_tracer.index.store_projects import ProjectReads
+from claude_code_tracer.index.store_prompts import PromptReads
 from claude_code_tracer.index.store_reports import ReportReads
 from claude_code_tracer.index.store_windows import WindowReads
 
 
-class Store(ProjectReads, MetricReads, AccuracyReads, ReportReads, WindowReads):
+class Store(ProjectReads, MetricReads, AccuracyReads, ReportReads, WindowReads, PromptReads):
     """Every read of the index (see the families it is made of)."""

@@ -15,20 +15,34 @@ from zoneinfo import ZoneInfo
 
 from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings, known_timezone
-from claude_code_tracer.index.models.reports import SessionReport, UsageFigures, UsageReport
+from claude_code_tracer.index.models.reports import (
+    PromptReport,
+    SessionReport,
+    UsageFigures,
+    UsageReport,
+)
 from claude_code_tracer.index.models.windows import Block, BlockList, StatusSummary
 from claude_code_tracer.terminal.args import OneLineParser, day
 from claude_code_tracer.terminal.source import (
     BlocksQuery,
+    PromptsQuery,
     Query,
     ReportError,
     Source,
     open_source,
 )
-from claude_code_tracer.transcript.kinds import REPORT_KINDS, WEEKDAYS, ReportKind, Weekday
+from claude_code_tracer.transcript.kinds import (
+    PROMPT_SORTS,
+    REPORT_KINDS,
+    WEEKDAYS,
+    ReportKind,
+    Weekday,
+)
 
 STDIN_WAIT_S = 0.2  # Claude Code writes its status JSON at once; a terminal writes nothing
 BLOCKS = "blocks"  # `cctracer report blocks`: the 5-hour windows, beside the usage reports
+PROMPTS = "prompts"  # `cctracer report prompts`: what each prompt cost
+PROMPTS_SHOWN = 30
 
 
 def positive(text: str) -> int:
@@ -81,7 +95,7 @@ def report_parser() -> OneLineParser:
         description="Tokens and cost by day, week, month, session or project, or the 5-hour "
         "blocks, from the index (brought up to date first).",
     )
-    p.add_argument("kind", choices=(*REPORT_KINDS, BLOCKS), help="how to group the usage")
+    p.add_argument("kind", choices=(*REPORT_KINDS, BLOCKS, PROMPTS), help="how to group the usage")
     p.add_argument("--active", action="store_true", help="blocks: the active block only")
     _common(p)
     p.add_argument("--since", type=day, metavar="DATE", help="first day (YYYY-MM-DD)")
@@ -95,6 +109,15 @@ def report_parser() -> OneLineParser:
     )
     p.add_argument("--project", metavar="NAME", help="one project: its folder name or its path")
     p.add_argument("--breakdown", action="store_true", help="a row per model under each row")
+    p.add_argument(
+        "--sort",
+        choices=PROMPT_SORTS,
+        default="cost",
+        help="prompts: the costliest first (cost, default) or as typed (time)",
+    )
+    p.add_argument(
+        "--limit", type=positive, metavar="N", help="prompts: at most N (default 30; all in JSON)"
+    )
     p.add_argument(
         "--order",
         choices=("asc", "desc"),
@@ -197,7 +220,7 @@ def run_report(
         if args.last is not None:
             if since is not None:
                 raise ReportError("give --since or --last, not both")
-            unit: ReportKind = "daily" if args.kind == BLOCKS else args.kind
+            unit: ReportKind = "daily" if args.kind in (BLOCKS, PROMPTS) else args.kind
             since = last_range(unit, args.last, today, settings.week_start)
             until = until or today
         if since and until and since > until:
@@ -216,7 +239,11 @@ def run_report(
                         settings.cost_limit,
                     )
                 )
-                report: UsageReport | BlockList = blocks
+                report: UsageReport | BlockList | PromptReport = blocks
+            elif args.kind == PROMPTS:
+                project = resolve_project(source, args.project) if args.project else None
+                limit = args.limit or (None if args.json else PROMPTS_SHOWN)
+                report = source.prompts(PromptsQuery(since, until, tz, project, args.sort, limit))
             else:
                 project = resolve_project(source, args.project) if args.project else None
                 report = source.report(
@@ -228,10 +255,17 @@ def run_report(
     if args.json:
         out.write(report.model_dump_json(indent=2) + "\n")
         return 0
-    from claude_code_tracer.terminal.render import console, render, render_blocks
+    from claude_code_tracer.terminal.render import (
+        console,
+        render,
+        render_blocks,
+        render_prompts,
+    )
 
     if isinstance(report, BlockList):
         render_blocks(report, console(out))
+    elif isinstance(report, PromptReport):
+        render_prompts(report, console(out))
     else:
         render(report, console(out), breakdown=args.breakdown)
     return 0

@@ -19,6 +19,7 @@ from claude_code_tracer.index.models.reports import (
     ModelBreakdown,
     MonthlyReport,
     ProjectReport,
+    PromptReport,
     SessionReport,
     UsageFigures,
     UsageReport,
@@ -319,3 +320,77 @@ def render_blocks(report: BlockList, out: Console) -> None:
                 line += f", {use.projected_percent:.1f}% projected"
             style = {"exceeds": "red", "warning": "yellow"}.get(use.status)
             out.print(f"[{style}]{line} — {use.status}[/{style}]" if style else f"{line} — ok")
+
+
+def render_prompts(report: PromptReport, out: Console) -> None:
+    """Prompts and what each cost, its subagents included."""
+    if not report.prompts:
+        out.print("No prompts in this range.")
+        return
+    tz = report.timezone
+    compact = out.width < WIDE
+    count = short if compact else num
+    rows = []
+    for p in report.prompts:
+        when = local_time(p.time, tz)
+        text = (p.text or "(before the first prompt)").replace("\n", " ")
+        rows.append(
+            [
+                when[5:] if compact else when,
+                f"{p.session_id[:8]}  {text}",
+                num(p.responses),
+                count(p.total_tokens),
+                f"{p.subagents} · {money(p.subagent_cost)}" if p.subagents else "",
+                money(p.total_cost),
+            ]
+        )
+    totals = [
+        "Total",
+        "",
+        num(report.totals.responses),
+        count(report.totals.total_tokens),
+        "",
+        money(report.totals.total_cost),
+    ]
+    headers = ["When", "Prompt", "Responses", "Tokens", "Subagents", "Cost"]
+    widths = [
+        max(len(h), len(f), *(len(r[k]) for r in rows))
+        for k, (h, f) in enumerate(zip(headers, totals, strict=True))
+    ]
+    # the prompt's text takes what the other columns leave
+    left = out.width - sum(w for k, w in enumerate(widths) if k != 1) - 3 * len(headers) - 1
+    t = Table(
+        title=f"Prompts · {report.total:,} in all · {tz}",
+        box=box.SIMPLE_HEAD,
+        header_style="bold",
+        title_justify="left",
+        pad_edge=False,
+        show_footer=True,
+        footer_style="bold",
+    )
+    for k, header in enumerate(headers):
+        if k == 1:
+            t.add_column(
+                header,
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=8,
+                max_width=max(8, min(left, 80)),
+            )
+        else:
+            t.add_column(
+                header,
+                footer=totals[k],
+                no_wrap=True,
+                min_width=widths[k],
+                justify="left" if k == 0 else "right",
+            )
+    for r in rows:
+        t.add_row(*r)
+    out.print(t)
+    if len(report.prompts) < report.total:
+        out.print(
+            f"{len(report.prompts)} of {report.total:,} shown; the totals are of all "
+            "(--limit N shows more)",
+            style="dim",
+        )

@@ -19,21 +19,23 @@ from claude_code_tracer.index.models.reports import (
     DailyReport,
     MonthlyReport,
     ProjectReport,
+    PromptReport,
     SessionReport,
     UsageReport,
     WeeklyReport,
 )
 from claude_code_tracer.index.queries import SortOrder
+from claude_code_tracer.index.store_prompts import PromptReads
 from claude_code_tracer.index.store_reports import ReportReads
 from claude_code_tracer.index.store_windows import WindowReads
-from claude_code_tracer.transcript.kinds import ReportKind, Weekday
+from claude_code_tracer.transcript.kinds import PromptSort, ReportKind, Weekday
 
 if TYPE_CHECKING:
     from claude_code_tracer.index.models.windows import BlockList
     from claude_code_tracer.index.schema import Database
 
 
-class Reads(ReportReads, WindowReads):
+class Reads(ReportReads, WindowReads, PromptReads):
     """What a terminal report reads of the index (the API's Store reads, these families)."""
 
 
@@ -73,10 +75,22 @@ class BlocksQuery:
     cost_limit: float | Literal["max"] | None = None
 
 
+@dataclass(frozen=True)
+class PromptsQuery:
+    since: date | None
+    until: date | None
+    tz: str
+    project: str | None = None
+    sort: PromptSort = "cost"
+    limit: int | None = None
+
+
 class Source(Protocol):
     def report(self, query: Query) -> UsageReport: ...
 
     def blocks(self, query: BlocksQuery) -> BlockList: ...
+
+    def prompts(self, query: PromptsQuery) -> PromptReport: ...
 
     def project_hashes(self) -> dict[str, str | None]:
         """Every project: its folder name -> its real path."""
@@ -139,6 +153,13 @@ class LocalSource:
 
     def __init__(self, store: Reads) -> None:
         self.store = store
+
+    def prompts(self, query: PromptsQuery) -> PromptReport:
+        rng = TimeRange.of(query.since, query.until, query.tz)
+        try:
+            return self.store.prompts(query.project, None, rng, sort=query.sort, limit=query.limit)
+        except NotFound as exc:
+            raise ReportError(f"unknown {exc.what}") from exc
 
     def blocks(self, query: BlocksQuery) -> BlockList:
         return self.store.blocks(
@@ -221,6 +242,15 @@ class ServerSource:
         if query.cost_limit is not None:
             params["cost_limit"] = str(query.cost_limit)
         return BlockList.model_validate_json(self._get("/api/blocks", params))
+
+    def prompts(self, query: PromptsQuery) -> PromptReport:
+        params = {"tz": query.tz, "sort": query.sort, "limit": str(query.limit or 5000)}
+        if query.since:
+            params["since"] = query.since.isoformat()
+        if query.until:
+            params["until"] = query.until.isoformat()
+        path = f"/api/projects/{query.project}/prompts" if query.project else "/api/prompts"
+        return PromptReport.model_validate_json(self._get(path, params))
 
     def project_hashes(self) -> dict[str, str | None]:
         doc = json.loads(self._get("/api/projects", {}))

@@ -71,6 +71,12 @@ RECOVERY_KINDS: tuple[RecoveryKind, ...] = get_args(RecoveryKind)
 # configurable first day) and month, by session, by project.
 ReportKind = Literal["daily", "weekly", "monthly", "session", "project"]
 REPORT_KINDS: tuple[ReportKind, ...] = get_args(ReportKind)
+# A row of the prompt report: a prompt, a slash command, or what came before a session's first.
+PromptKind = Literal["prompt", "command", "before_first_prompt"]
+PROMPT_KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
+# How prompts are listed: in the order they were typed, or the costliest first.
+PromptSort = Literal["time", "cost"]
+PROMPT_SORTS: tuple[PromptSort, ...] = get_args(PromptSort)
 # Days a week can start on, Monday first (Python's weekday numbers).
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)

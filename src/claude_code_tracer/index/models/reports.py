@@ -11,7 +11,7 @@ import datetime as dt
 from pydantic import Field
 
 from claude_code_tracer.index.models.common import CamelModel, UtcDatetime
-from claude_code_tracer.transcript.kinds import Weekday
+from claude_code_tracer.transcript.kinds import PromptKind, Weekday
 
 
 class ModelBreakdown(CamelModel):
@@ -106,3 +106,30 @@ class ProjectReport(CamelModel):
 
 
 UsageReport = DailyReport | WeeklyReport | MonthlyReport | SessionReport | ProjectReport
+
+
+class PromptRow(UsageFigures):
+    """One prompt (or slash command) and everything billed after it until the next, its
+    subagents included; `kind` before_first_prompt: what came before the session's first."""
+
+    project_path: str = Field(description="the project folder name under projects/")
+    session_id: str
+    uuid: str | None = Field(description="the prompt's line; None before the first prompt")
+    kind: PromptKind
+    text: str | None = Field(description="the prompt, at most 300 characters")
+    time: UtcDatetime | None
+    last_activity: UtcDatetime | None
+    duration_seconds: float | None = Field(description="from the prompt to its last response")
+    subagents: int
+    subagent_cost: float
+
+
+class PromptReport(CamelModel):
+    scope_project: str | None
+    scope_session: str | None
+    timezone: str
+    since: dt.date | None
+    until: dt.date | None
+    total: int = Field(description="prompts in scope (all pages)")
+    prompts: list[PromptRow]
+    totals: UsageFigures
