@@ -453,3 +453,120 @@ def test_corpus_prompts_add_up_to_every_session(tmp_path: Path) -> None:
         mine = [p for p in doc["prompts"] if p["sessionId"] == s["sessionId"]]
         assert sum(p["totalTokens"] for p in mine) == s["totalTokens"], s["sessionId"]
         assert sum(p["totalCost"] for p in mine) == pytest.approx(s["totalCost"], abs=1e-9)
+
+
+# the JSON field names scripts rely on: changing one is a breaking change, made on purpose
+FIGURES = {
+    "inputTokens",
+    "outputTokens",
+    "cacheCreationTokens",
+    "cacheReadTokens",
+    "totalTokens",
+    "totalCost",
+    "responses",
+}
+ROW = FIGURES | {"modelsUsed", "modelBreakdowns"}
+PINNED = {
+    "daily": ("daily", ROW | {"date"}),
+    "weekly": ("weekly", ROW | {"week"}),
+    "monthly": ("monthly", ROW | {"month"}),
+    "session": (
+        "sessions",
+        ROW | {"sessionId", "projectPath", "project", "title", "firstActivity", "lastActivity"},
+    ),
+    "project": (
+        "projects",
+        ROW | {"projectPath", "project", "sessions", "firstActivity", "lastActivity"},
+    ),
+    "prompts": (
+        "prompts",
+        FIGURES
+        | {
+            "projectPath",
+            "sessionId",
+            "uuid",
+            "kind",
+            "text",
+            "time",
+            "lastActivity",
+            "durationSeconds",
+            "subagents",
+            "subagentCost",
+        },
+    ),
+}
+BLOCK = {
+    "id",
+    "startTime",
+    "endTime",
+    "firstActivity",
+    "actualEndTime",
+    "isActive",
+    "isGap",
+    "entries",
+    "tokenCounts",
+    "totalTokens",
+    "costUSD",
+    "models",
+    "sessions",
+    "projects",
+    "elapsedMinutes",
+    "remainingMinutes",
+    "burnRate",
+    "recent",
+    "projection",
+    "limits",
+}
+
+
+def test_the_json_schema_is_pinned(api: Api, tmp_path: Path) -> None:
+    env = env_for(tmp_path)
+    root = str(api.world.claude.root)
+    for kind, (key, fields) in PINNED.items():
+        doc = report_json([kind, "--claude-dir", root], env)
+        assert set(doc) >= {key, "totals"}, kind
+        assert set(doc["totals"]) == FIGURES, kind
+        assert all(set(row) == fields for row in doc[key]), (kind, set(doc[key][0]) ^ fields)
+        if "modelBreakdowns" in fields:
+            breakdown = doc[key][0]["modelBreakdowns"][0]
+            assert set(breakdown) == {
+                "modelName",
+                "inputTokens",
+                "outputTokens",
+                "cacheCreationTokens",
+                "cacheReadTokens",
+                "cost",
+            }
+    blocks = report_json(["blocks", "--claude-dir", root], env)
+    assert {"blocks", "active", "now", "tokenLimit", "costLimit"} <= set(blocks)
+    assert all(set(b) == BLOCK for b in blocks["blocks"])
+    assert set(blocks["blocks"][0]["tokenCounts"]) == {
+        "inputTokens",
+        "outputTokens",
+        "cacheCreationInputTokens",
+        "cacheReadInputTokens",
+    }
+    out = io.StringIO()
+    run_status(["--claude-dir", root, "--json"], env=env, now=NOW, stdin=io.StringIO(""), out=out)
+    assert set(json.loads(out.getvalue())) == {
+        "timezone",
+        "date",
+        "weekStart",
+        "today",
+        "week",
+        "session",
+        "block",
+    }
+
+
+def test_every_command_explains_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv, options in (
+        (["status", "--help"], ("--json", "--tz", "--claude-dir", "--token-limit", "--week-start")),
+        (["report", "--help"], ("--active", "--sort", "--limit", "--cost-limit")),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0
+        helped = capsys.readouterr().out
+        for option in options:
+            assert option in helped, (argv, option)
