@@ -403,7 +403,17 @@ def live(tmp_path: Path) -> Iterator[tuple[History, LiveServer]]:
 
 
 def connected(page: Page) -> None:
-    page.wait_for_function("window.cctracer && window.cctracer.source.readyState === 1")
+    """Wait until the page's event stream is open (polled from here: a predicate polled in the
+    page would be evaluated as a string, which the page's CSP forbids)."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if page.evaluate(
+            "() => Boolean(window.cctracer && window.cctracer.source"
+            " && window.cctracer.source.readyState === 1)"
+        ):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page's event stream never opened")
 
 
 def test_live_session_shows_appended_lines(tab_factory: Any, live: Any) -> None:
