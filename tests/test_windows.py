@@ -15,8 +15,11 @@ from claude_code_tracer.index.cursor import TimeRange
 from claude_code_tracer.index.models.windows import Block
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.index.store_windows import block_spans
+from helpers.api_fixtures import api
 from helpers.corpus import CCUSAGE_BLOCKS, CORPUS_BLOCK_EXTRA
 from helpers.safety import indexed_app
+
+__all__ = ["api"]  # fixtures
 
 CORPUS = (Path(__file__).parents[1] / "../shared/corpus/claude").resolve()
 OPUS = "claude-opus-4-6"
@@ -371,3 +374,40 @@ def test_report_blocks_and_status_in_the_terminal(tmp_path: Path) -> None:
         ["--claude-dir", root, "--json"], env=env, now=now, stdin=io.StringIO(""), out=status
     )
     assert json.loads(status.getvalue())["block"]["totalTokens"] == 3000
+
+
+# ccusage 20.0.24, `claude blocks --offline --json` on the API tests' fixture history (built
+# by `helpers.api_fixtures.build`): id, start, end and the four token counts of each block
+FIXTURE_CCUSAGE_BLOCKS = [
+    ("2026-02-02T09:00:00.000Z", "2026-02-02T14:00:00.000Z", (25, 533, 4400, 36000)),
+    ("gap-2026-02-02T14:01:20.360Z", "2026-02-03T14:00:07.500Z", (0, 0, 0, 0)),
+    ("2026-02-03T14:00:00.000Z", "2026-02-03T19:00:00.000Z", (22, 290, 4000, 0)),
+    ("gap-2026-02-03T19:00:28.017Z", "2026-02-04T23:58:07.500Z", (0, 0, 0, 0)),
+    ("2026-02-04T23:00:00.000Z", "2026-02-05T04:00:00.000Z", (30, 300, 0, 3000)),
+    ("gap-2026-02-05T05:01:45.000Z", "2026-02-05T10:00:07.500Z", (0, 0, 0, 0)),
+    ("2026-02-05T10:00:00.000Z", "2026-02-05T15:00:00.000Z", (13, 377, 14500, 0)),
+    ("gap-2026-02-05T15:00:15.060Z", "2026-02-06T08:00:07.500Z", (0, 0, 0, 0)),
+    ("2026-02-06T08:00:00.000Z", "2026-02-06T13:00:00.000Z", (10, 140, 100, 0)),
+]
+
+
+def test_fixture_history_blocks_equal_ccusage(api: Any) -> None:
+    """Where both count the same responses (this history has no progress-only agent and no
+    Task result that changes a response), the blocks are ccusage's, token for token."""
+    body = api.get("/api/blocks")
+    got = [
+        (
+            b["id"],
+            b["endTime"],
+            (
+                b["tokenCounts"]["inputTokens"],
+                b["tokenCounts"]["outputTokens"],
+                b["tokenCounts"]["cacheCreationInputTokens"],
+                b["tokenCounts"]["cacheReadInputTokens"],
+            ),
+        )
+        for b in body["blocks"]
+    ]
+    assert [(i, at(e), t) for i, e, t in got] == [
+        (i, at(e), t) for i, e, t in FIXTURE_CCUSAGE_BLOCKS
+    ]
