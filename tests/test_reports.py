@@ -570,3 +570,64 @@ def test_every_command_explains_its_options(capsys: pytest.CaptureFixture[str]) 
         helped = capsys.readouterr().out
         for option in options:
             assert option in helped, (argv, option)
+
+
+def test_an_appended_prompt_and_answer_update_only_that_prompt(api: Api, tmp_path: Path) -> None:
+    """The roll-ups keep each response's prompt as the index changes: a prompt and its answer
+    appended to a session add one prompt with exactly that answer, and change no other."""
+    import shutil
+
+    env = env_for(tmp_path)
+    root = tmp_path / "claude"
+    shutil.copytree(api.world.claude.root, root)
+    before = report_json(["prompts", "--claude-dir", str(root), "--sort", "time"], env)
+    session = next(root.glob(f"projects/{BLOG_HASH}/b2*.jsonl"))
+    last: dict[str, Any] = {}
+    for line in session.read_text(encoding="utf-8").splitlines():  # B2 holds a malformed line
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("timestamp") and doc.get("uuid"):
+            last = doc
+    base = {k: last[k] for k in ("sessionId", "cwd", "version", "userType") if k in last}
+    prompt = {
+        **base,
+        "type": "user",
+        "uuid": "eeeeeeee-0000-4000-8000-000000000001",
+        "parentUuid": last["uuid"],
+        "isSidechain": False,
+        "timestamp": "2026-02-06T23:00:00.000Z",
+        "message": {"role": "user", "content": "one more thing"},
+    }
+    answer = {
+        **base,
+        "type": "assistant",
+        "uuid": "eeeeeeee-0000-4000-8000-000000000002",
+        "parentUuid": prompt["uuid"],
+        "isSidechain": False,
+        "timestamp": "2026-02-06T23:00:05.000Z",
+        "requestId": "req_one_more",
+        "message": {
+            "id": "msg_one_more",
+            "type": "message",
+            "role": "assistant",
+            "model": "claude-sonnet-4-5-20250929",
+            "content": [{"type": "text", "text": "done"}],
+            "stop_reason": "end_turn",
+            "usage": {
+                "input_tokens": 3,
+                "output_tokens": 30,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 300,
+            },
+        },
+    }
+    with session.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(prompt) + "\n" + json.dumps(answer) + "\n")
+    after = report_json(["prompts", "--claude-dir", str(root), "--sort", "time"], env)
+    assert after["total"] == before["total"] + 1
+    new = [p for p in after["prompts"] if p["uuid"] == prompt["uuid"]]
+    assert len(new) == 1 and new[0]["text"] == "one more thing"
+    assert (new[0]["responses"], camel(new[0])) == (1, (3, 30, 0, 300))
+    assert [p for p in after["prompts"] if p["uuid"] != prompt["uuid"]] == before["prompts"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import duckdb
 
 from claude_code_tracer.index.cost import COST_SQL
+from claude_code_tracer.index.prompt_facts import ASSIGN_PROMPTS
 from claude_code_tracer.index.task_results import MATCH_TASK_RESULTS
 
 SCOPE_TABLES = (
@@ -477,5 +478,6 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     cur.execute(INSERT_USAGE_BUCKETS)
     cur.execute(INSERT_ACTIVITY_BUCKETS)
     cur.execute(INSERT_AGENTS)
+    cur.execute(ASSIGN_PROMPTS)
     cur.execute(INSERT_SESSIONS)
     cur.execute(INSERT_PROJECTS)

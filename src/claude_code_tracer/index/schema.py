@@ -19,7 +19,7 @@ from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 18
+SCHEMA_VERSION = 19
 
 
 # Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the
@@ -34,6 +34,8 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("collapse", "VARCHAR", "NULL"),
         # a Task result matched to its agent's response: the output that response recorded
         ("recorded_output", "BIGINT", "NULL"),
+        # the prompt (or command) line the response belongs to; NULL: before the first
+        ("prompt_uuid", "VARCHAR", "NULL"),
     ),
     "tool_calls": (
         ("result_uuid", "VARCHAR", "NULL"),

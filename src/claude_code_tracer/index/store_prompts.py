@@ -1,15 +1,15 @@
 """Reads of prompts: each prompt (or slash command) a person typed, and everything billed
 after it in its session until the next one, its subagents included (an agent belongs to the
 prompt during which it started). What came before a session's first prompt is a row of its
-own (`uuid` None). Worked out as it is read, from the counted responses."""
+own (`uuid` None). The roll-ups assign each response its prompt (`index.prompt_facts`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from claude_code_tracer.index.cursor import ALL_TIME, BaseReader, Row, TimeRange
-from claude_code_tracer.index.models.reports import PromptReport, PromptRow
+from claude_code_tracer.index.models.reports import PromptReport
 from claude_code_tracer.transcript.kinds import PromptSort
 
 # the prompts (and commands) of the main threads in scope: project, session (both optional)
@@ -19,30 +19,18 @@ FROM messages m
 WHERE m.kind IN ('prompt', 'command') AND NOT m.dup AND m.agent_id = '' AND m.ts IS NOT NULL
     AND (?::VARCHAR IS NULL OR m.project_hash = ?) AND (?::VARCHAR IS NULL OR m.session_id = ?)
 """
-# every counted response of the sessions in scope to the prompt before it (a subagent's by its
-# start), summed per prompt; responses before a session's first prompt have no prompt
-PROMPT_USAGE = f"""
-WITH p AS ({PROMPTS}),
-a AS (
-    SELECT project_hash, session_id, agent_id, start_time FROM agents
-    WHERE (?::VARCHAR IS NULL OR project_hash = ?) AND (?::VARCHAR IS NULL OR session_id = ?)
-),
-u AS (
-    SELECT u.*, coalesce(CASE WHEN u.agent_id = '' THEN u.ts ELSE a.start_time END, u.ts,
-            TIMESTAMP '1970-01-01') AS at_ts
-    FROM usage u LEFT JOIN a USING (project_hash, session_id, agent_id)
-    WHERE u.counted
-        AND (?::VARCHAR IS NULL OR u.project_hash = ?) AND (?::VARCHAR IS NULL OR u.session_id = ?)
-)
-SELECT u.project_hash, u.session_id, p.uuid, count(*) AS n,
+# the counted responses of each prompt in scope (the roll-ups assign them: index.prompt_facts)
+PROMPT_USAGE = """
+SELECT u.project_hash, u.session_id, u.prompt_uuid AS uuid, count(*) AS n,
     sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
     sum(u.cache_creation_tokens) AS cache_creation_tokens,
     sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost,
     sum(u.cost::DECIMAL(38, 18)) FILTER (WHERE u.agent_id <> '')::DOUBLE AS subagent_cost,
     count(DISTINCT u.agent_id) FILTER (WHERE u.agent_id <> '') AS subagents,
     min(u.ts) AS first_ts, max(u.ts) AS last_ts
-FROM u ASOF LEFT JOIN p
-    ON u.project_hash = p.project_hash AND u.session_id = p.session_id AND u.at_ts >= p.ts
+FROM usage u
+WHERE u.counted
+    AND (?::VARCHAR IS NULL OR u.project_hash = ?) AND (?::VARCHAR IS NULL OR u.session_id = ?)
 GROUP BY ALL
 """
 
@@ -81,9 +69,9 @@ class PromptReads(BaseReader):
         scope = [project, project, session, session]
         usage = {
             (str(r["project_hash"]), str(r["session_id"]), r["uuid"]): r
-            for r in self._all(PROMPT_USAGE, scope * 3)
+            for r in self._all(PROMPT_USAGE, scope)
         }
-        rows: list[PromptRow] = []
+        rows: list[dict[str, Any]] = []
         seen: set[tuple[str, str, Any]] = set()
         for p in self._all(PROMPTS, scope):
             key = (str(p["project_hash"]), str(p["session_id"]), p["uuid"])
@@ -92,18 +80,19 @@ class PromptReads(BaseReader):
         for key, r in usage.items():
             if key not in seen:  # work before the session's first prompt
                 rows.append(self._row(key, None, r))
+        start, end = rng.start, rng.end  # naive UTC, as the index's times
         rows = [
             r
             for r in rows
-            if (rng.start is None or (r.time is not None and r.time >= _aware(rng.start)))
-            and (rng.end is None or (r.time is not None and r.time < _aware(rng.end)))
+            if (start is None or (r["time"] is not None and r["time"] >= start))
+            and (end is None or (r["time"] is not None and r["time"] < end))
         ]
         if sort == "cost":
-            rows.sort(key=lambda r: (-r.total_cost, r.session_id, r.time or _EPOCH))
+            rows.sort(key=lambda r: (-r["total_cost"], r["session_id"], r["time"] or _EPOCH))
         else:
-            rows.sort(key=lambda r: (r.time or _EPOCH, r.session_id))
+            rows.sort(key=lambda r: (r["time"] or _EPOCH, r["session_id"]))
+        # plain data until here: only the rows shown become models (a year holds thousands)
         shown = rows if limit is None else rows[:limit]
-        every = [_figures_of(r) for r in rows]
         return PromptReport.model_validate(
             {
                 "scope_project": project,
@@ -113,60 +102,40 @@ class PromptReads(BaseReader):
                 "until": rng.until,
                 "total": len(rows),
                 "prompts": shown,
-                "totals": {
-                    k: sum(e[k] for e in every)
-                    for k in (
-                        "input_tokens",
-                        "output_tokens",
-                        "cache_creation_tokens",
-                        "cache_read_tokens",
-                        "total_tokens",
-                        "total_cost",
-                        "responses",
-                    )
-                },
+                "totals": {k: sum(r[k] for r in rows) for k in FIGURES},
             }
         )
 
     @staticmethod
-    def _row(key: tuple[str, str, Any], p: Row | None, r: Row | None) -> PromptRow:
+    def _row(key: tuple[str, str, Any], p: Row | None, r: Row | None) -> dict[str, Any]:
         project, session, uuid = key
         first = (r or {}).get("first_ts")
         last = (r or {}).get("last_ts")
         time = p["ts"] if p is not None else first
-        return PromptRow.model_validate(
-            {
-                "project_path": project,
-                "session_id": session,
-                "uuid": uuid,
-                "kind": "before_first_prompt" if p is None else p["kind"],
-                "text": None if p is None else p["text"],
-                "time": time,
-                "last_activity": last,
-                "duration_seconds": (
-                    (last - time).total_seconds() if last is not None and time is not None else None
-                ),
-                "subagents": int((r or {}).get("subagents") or 0),
-                "subagent_cost": float((r or {}).get("subagent_cost") or 0.0),
-                **_figures(r),
-            }
-        )
+        return {
+            "project_path": project,
+            "session_id": session,
+            "uuid": uuid,
+            "kind": "before_first_prompt" if p is None else p["kind"],
+            "text": None if p is None else p["text"],
+            "time": time,
+            "last_activity": last,
+            "duration_seconds": (
+                (last - time).total_seconds() if last is not None and time is not None else None
+            ),
+            "subagents": int((r or {}).get("subagents") or 0),
+            "subagent_cost": float((r or {}).get("subagent_cost") or 0.0),
+            **_figures(r),
+        }
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _aware(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
-
-
-def _figures_of(row: PromptRow) -> dict[str, Any]:
-    return {
-        "input_tokens": row.input_tokens,
-        "output_tokens": row.output_tokens,
-        "cache_creation_tokens": row.cache_creation_tokens,
-        "cache_read_tokens": row.cache_read_tokens,
-        "total_tokens": row.total_tokens,
-        "total_cost": row.total_cost,
-        "responses": row.responses,
-    }
+_EPOCH = datetime(1970, 1, 1)  # naive UTC, as the index's times
+FIGURES = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+    "total_tokens",
+    "total_cost",
+    "responses",
+)

@@ -76,8 +76,10 @@ def drop_files(cur: duckdb.DuckDBPyConnection, file_ids: list[int]) -> None:
 
 def _insert_sql(spec: TableSpec, view: str) -> str:
     if spec.name == "usage":
+        # counted, cost and priced as the row goes in; the other derived columns' defaults
+        rest = "".join(f", {default}" for _, _, default in DERIVED_COLUMNS["usage"][3:])
         return (
-            f"INSERT INTO usage SELECT u.*, true, {COST_SQL}, p.input IS NOT NULL, NULL, NULL "
+            f"INSERT INTO usage SELECT u.*, true, {COST_SQL}, p.input IS NOT NULL{rest} "
             f"FROM {view} u LEFT JOIN model_prices p ON p.model = u.model"
         )
     extra = "".join(f", {default}" for _, _, default in DERIVED_COLUMNS.get(spec.name, ()))
