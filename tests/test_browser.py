@@ -590,3 +590,35 @@ def test_usage_windows_page_and_the_header_gauge_going_live(
         expect(page.locator("#windows-weekly")).to_contain_text("Last 7 days")
         tab.shot("windows")
         tab.clean()
+
+
+def test_prompts_tab_ranks_expands_and_jumps_to_the_timeline(tab: Tab, server: LiveServer) -> None:
+    import httpx
+
+    api = httpx.get(f"{server.url}/api/sessions/{SHOP_HASH}/{SHOP_SESSION}/prompts").json()
+    costliest = max(api["prompts"], key=lambda p: p["totalCost"])
+    page = tab.page
+    tab.open(SESSION)
+    page.locator("#tabs a", has_text="Prompts").click()
+    rows = page.locator("[data-testid=prompt-list] .prompt-row")
+    expect(rows).to_have_count(len(api["prompts"]))
+    page.locator("a[data-sort=cost]").click()
+    expect(page.locator("a[data-sort=cost]")).to_have_class("on")
+    first = page.locator("[data-testid=prompt-list] .prompt-row").first
+    expect(first).to_have_attribute("data-uuid", costliest["uuid"] or "")
+    costs = [
+        float(c)
+        for c in page.locator(".prompt-row").evaluate_all("rows => rows.map(r => r.dataset.cost)")
+    ]
+    assert costs == sorted(costs, reverse=True)
+    first.locator("summary").click()
+    expect(first.locator("[data-testid=prompt-facts]")).to_be_visible()
+    expect(first.locator("[data-testid=prompt-facts]")).to_contain_text(
+        f"{costliest['responses']:,}"
+    )
+    first.locator("a.go").click()
+    page.wait_for_load_state("load")
+    anchor = page.url.split("#", 1)[1]
+    assert anchor.startswith("e-")
+    expect(page.locator(f"#{anchor}")).to_be_visible()
+    tab.clean()

@@ -14,7 +14,7 @@ from claude_code_tracer.index.messages import Messages
 from claude_code_tracer.index.models.messages import MessageDetail, ToolCallDetail
 from claude_code_tracer.index.reads import NotFound
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.transcript.kinds import ERROR_CATEGORIES
+from claude_code_tracer.transcript.kinds import ERROR_CATEGORIES, PROMPT_SORTS
 from claude_code_tracer.web import entries, render
 from claude_code_tracer.web.deps import (
     StoreDep,
@@ -32,6 +32,7 @@ router = APIRouter()
 TIMELINE_PER_PAGE = 100
 TABS = (
     ("timeline", "Timeline"),
+    ("prompts", "Prompts"),
     ("tools", "Tools"),
     ("subagents", "Subagents"),
     ("skills", "Skills"),
@@ -133,6 +134,9 @@ def entry_response(view: View, store: Store, stream: Stream, uuid: str) -> Respo
 
 
 def section_context(store: Store, view: View, path_hash: str, session_id: str, tab: str) -> Any:
+    if tab == "prompts":
+        order = lenient_choice(view.params.get("sort"), PROMPT_SORTS) or "time"
+        return store.prompts(path_hash, session_id, sort=order)
     if tab == "tools":
         return store.tools(path_hash, session_id)
     if tab == "subagents":
