@@ -29,7 +29,8 @@ from claude_code_tracer.transcript.kinds import WEEKDAYS, Weekday
 
 _SCOPE = """(?::VARCHAR IS NULL OR u.project_hash = ?)
     AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)"""
-_SUMS = """count(*) AS n, sum(u.input_tokens) AS input_tokens,
+# counted responses summed (over `u`): n, the four token counts, cost
+USAGE_SUMS = """count(*) AS n, sum(u.input_tokens) AS input_tokens,
     sum(u.output_tokens) AS output_tokens, sum(u.cache_creation_tokens) AS cache_creation_tokens,
     sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost"""
 
@@ -49,7 +50,7 @@ GROUP BY ALL
 # counted responses by session and model, with the session's title and its project's path
 BY_SESSION = f"""
 WITH g AS (
-    SELECT u.project_hash, u.session_id, coalesce(u.model, '?') AS model, {_SUMS},
+    SELECT u.project_hash, u.session_id, coalesce(u.model, '?') AS model, {USAGE_SUMS},
         min(u.ts) AS first_ts, max(u.ts) AS last_ts
     FROM usage u WHERE u.counted AND {_SCOPE}
     GROUP BY ALL

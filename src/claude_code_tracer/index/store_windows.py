@@ -27,7 +27,7 @@ from claude_code_tracer.index.models.windows import (
     WeekTotals,
     WindowTotals,
 )
-from claude_code_tracer.index.store_reports import week_of
+from claude_code_tracer.index.store_reports import BY_DAY, USAGE_SUMS, week_of
 from claude_code_tracer.transcript.kinds import (
     MODEL_FAMILIES,
     LimitKind,
@@ -57,27 +57,13 @@ SELECT epoch_ms(b.bucket) AS bucket, coalesce(b.model, '?') AS model, b.project_
 FROM usage_buckets b WHERE b.bucket IS NOT NULL
 ORDER BY b.bucket
 """
-_SUMS = """count(*) AS n, sum(u.input_tokens) AS input_tokens,
-    sum(u.output_tokens) AS output_tokens, sum(u.cache_creation_tokens) AS cache_creation_tokens,
-    sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost"""
 RECENT = f"""
-SELECT {_SUMS} FROM usage u WHERE u.counted AND u.ts > ? AND u.ts <= ?
+SELECT {USAGE_SUMS} FROM usage u WHERE u.counted AND u.ts > ? AND u.ts <= ?
 """
 # counted responses in [start, end) by model (the rolling week)
 WINDOW_USAGE = f"""
-SELECT coalesce(u.model, '?') AS model, {_SUMS}
+SELECT coalesce(u.model, '?') AS model, {USAGE_SUMS}
 FROM usage u WHERE u.counted AND u.ts >= ? AND u.ts < ?
-GROUP BY ALL
-"""
-# by local day (tz first) and model, from the hourly roll-up
-DAY_USAGE = """
-SELECT CAST(timezone(?, timezone('UTC', b.bucket)) AS DATE) AS day,
-    coalesce(b.model, '?') AS model, sum(b.responses) AS n,
-    sum(b.input_tokens) AS input_tokens, sum(b.output_tokens) AS output_tokens,
-    sum(b.cache_creation_tokens) AS cache_creation_tokens,
-    sum(b.cache_read_tokens) AS cache_read_tokens, sum(b.cost::DECIMAL(38, 18))::DOUBLE AS cost
-FROM usage_buckets b
-WHERE b.bucket IS NOT NULL AND b.bucket >= ? AND b.bucket < ?
 GROUP BY ALL
 """
 
@@ -446,7 +432,7 @@ class WindowReads(BaseReader):
         first = week_of(today, week_start) - timedelta(weeks=weeks - 1)
         span = TimeRange.of(first, today, tz)
         by_week: dict[date, list[Row]] = {}
-        for r in self._all(DAY_USAGE, [tz, span.start, span.end]):
+        for r in self._all(BY_DAY, [tz, None, None, *span.params()]):
             by_week.setdefault(week_of(r["day"], week_start), []).append(r)
         out: list[WeekTotals] = []
         for k in range(weeks):
