@@ -100,27 +100,13 @@ class BlockList(CamelModel):
     cost_limit: float | None
 
 
-class FamilyUsage(CamelModel):
+class FamilyUsage(UsageFigures):
     family: ModelFamily
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    total_tokens: int
-    total_cost: float
-    responses: int
 
 
-class WindowTotals(CamelModel):
+class WindowTotals(UsageFigures):
     start: UtcDatetime
     end: UtcDatetime
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    total_tokens: int
-    total_cost: float
-    responses: int
     families: list[FamilyUsage]
 
 
