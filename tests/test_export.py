@@ -7,14 +7,13 @@ import io
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 
 from claude_code_tracer.index.exports import EXPORT_TABLES
 from claude_code_tracer.terminal.export import run_export, run_sql
-from helpers.api_fixtures import Api, api
+from helpers.api_fixtures import Api, api, last_entry
 
 __all__ = ["api"]  # fixtures
 
@@ -108,14 +107,7 @@ def test_parquet_reads_back_with_the_apis_totals(api: Api, tmp_path: Path) -> No
 
     # one appended response: exactly its rows, only its day's files rewritten
     session = next(root.glob("projects/-srv-blog/b2*.jsonl"))
-    last: dict[str, Any] = {}
-    for line in session.read_text(encoding="utf-8").splitlines():  # B2 holds a malformed line
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and doc.get("timestamp") and doc.get("uuid"):
-            last = doc
+    last = last_entry(session)
     reply = {
         **last,
         "type": "assistant",

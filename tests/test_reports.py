@@ -33,6 +33,7 @@ from helpers.api_fixtures import (
     Api,
     api,
     cost_of,
+    last_entry,
     usage_by_model,
     usage_of,
 )
@@ -582,14 +583,7 @@ def test_an_appended_prompt_and_answer_update_only_that_prompt(api: Api, tmp_pat
     shutil.copytree(api.world.claude.root, root)
     before = report_json(["prompts", "--claude-dir", str(root), "--sort", "time"], env)
     session = next(root.glob(f"projects/{BLOG_HASH}/b2*.jsonl"))
-    last: dict[str, Any] = {}
-    for line in session.read_text(encoding="utf-8").splitlines():  # B2 holds a malformed line
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and doc.get("timestamp") and doc.get("uuid"):
-            last = doc
+    last = last_entry(session)
     base = {k: last[k] for k in ("sessionId", "cwd", "version", "userType") if k in last}
     prompt = {
         **base,

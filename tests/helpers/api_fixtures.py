@@ -17,6 +17,7 @@ Every token count is written here, so the tests compute expected totals and doll
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -570,3 +571,17 @@ def task_agent_summary(world: World) -> dict[str, Any]:
             "models": [HAIKU],
         }
     )
+
+
+def last_entry(path: Path) -> dict[str, Any]:
+    """The last line of a transcript that is an entry with a time and a uuid (B2 holds a
+    malformed line)."""
+    last: dict[str, Any] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict) and doc.get("timestamp") and doc.get("uuid"):
+            last = doc
+    return last
