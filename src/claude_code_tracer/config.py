@@ -197,6 +197,10 @@ class Settings:
         return self.cache_dir / name
 
     @property
+    def search_dir(self) -> Path:
+        return self.cache_dir / ("demo-search" if self.demo else "search")
+
+    @property
     def pricing_cache_path(self) -> Path:
         return self.cache_dir / "pricing.json"
 

@@ -20,6 +20,7 @@ from claude_code_tracer.web.api import (
     projects,
     prompts,
     reports,
+    search,
     sessions,
     subagents,
     system,
@@ -71,6 +72,7 @@ def create_app(
         reports.router,
         windows.router,
         prompts.router,
+        search.router,
     ):
         app.include_router(router, responses=errors.API_ERRORS)
     app.include_router(system.router)

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.index.fulltext import FullText
 from claude_code_tracer.index.models.system import DataDir
 from claude_code_tracer.index.schema import Database
+from claude_code_tracer.ingest.fulltext import SearchSync
 from claude_code_tracer.ingest.sync import (
     Cancelled,
     Indexer,
@@ -56,6 +58,9 @@ class Runtime:
             pool=pool,
         )
         self.indexer.listeners.append(self._announce)
+        self.fulltext = FullText(settings.search_dir)
+        self.search = SearchSync(self.db, self.fulltext, self.stop_event)
+        self.search_wanted = threading.Event()  # the index changed: the search index follows
         self.broker = Broker()
         self.progress = progress
         self.changed = threading.Event()
@@ -84,6 +89,9 @@ class Runtime:
         loop = threading.Thread(target=self._index_loop, name="cctracer-index", daemon=True)
         self._threads.append(loop)
         loop.start()
+        search = threading.Thread(target=self._search_loop, name="cctracer-search", daemon=True)
+        self._threads.append(search)
+        search.start()
         if not self.settings.offline:
             prices = threading.Thread(target=self._price_loop, name="cctracer-prices", daemon=True)
             self._threads.append(prices)
@@ -92,11 +100,13 @@ class Runtime:
     def stop(self) -> None:
         self.stop_event.set()
         self.changed.set()
+        self.search_wanted.set()
         for thread in self._threads:
             thread.join(timeout=10)
         if self.watcher is not None:
             self.watcher.join(timeout=5)
         self.indexer.release_pool()
+        self.fulltext.close()
         self.db.close()
 
     def request_check(self) -> None:
@@ -162,6 +172,23 @@ class Runtime:
                 log.exception("index update failed")
                 time.sleep(1.0)
 
+    def _search_loop(self) -> None:
+        """The search index follows the index: once it is ready, then after every change."""
+        while not self.ready.wait(0.25):
+            if self.stop_event.is_set():
+                return
+        self.search_wanted.set()
+        while not self.stop_event.is_set():
+            self.search_wanted.wait()
+            self.search_wanted.clear()
+            if self.stop_event.is_set():
+                return
+            try:
+                self.search.sync()
+            except Exception:
+                log.exception("search index update failed")
+                self.stop_event.wait(1.0)
+
     def _price_loop(self) -> None:
         self.ready.wait()
         while not self.stop_event.is_set():
@@ -194,6 +221,7 @@ class Runtime:
     def _announce(self, report: SyncReport) -> None:
         if not report.changed:
             return
+        self.search_wanted.set()
         self.invalidate()
         projects = sorted({p for p, _ in report.touched})
         sessions = [{"project": p, "session": s} for p, s in sorted(set(report.touched))]

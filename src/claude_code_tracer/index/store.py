@@ -14,8 +14,11 @@ from claude_code_tracer.index.store_metrics import MetricReads
 from claude_code_tracer.index.store_projects import ProjectReads
 from claude_code_tracer.index.store_prompts import PromptReads
 from claude_code_tracer.index.store_reports import ReportReads
+from claude_code_tracer.index.store_search import SearchReads
 from claude_code_tracer.index.store_windows import WindowReads
 
 
-class Store(ProjectReads, MetricReads, AccuracyReads, ReportReads, WindowReads, PromptReads):
+class Store(
+    ProjectReads, MetricReads, AccuracyReads, ReportReads, WindowReads, PromptReads, SearchReads
+):
     """Every read of the index (see the families it is made of)."""

@@ -77,6 +77,27 @@ PROMPT_KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
 # How prompts are listed: in the order they were typed, or the costliest first.
 PromptSort = Literal["time", "cost"]
 PROMPT_SORTS: tuple[PromptSort, ...] = get_args(PromptSort)
+# What a search hit is (`kind:` in a search): a prompt, an answer, thinking, a tool call's
+# input, a tool result, a slash command or shell command, a session's title.
+SearchKind = Literal["prompt", "answer", "thinking", "tool", "result", "command", "title"]
+SEARCH_KINDS: tuple[SearchKind, ...] = get_args(SearchKind)
+SEARCH_KIND_LABELS: dict[SearchKind, str] = {
+    "prompt": "Prompt",
+    "answer": "Answer",
+    "thinking": "Thinking",
+    "tool": "Tool call",
+    "result": "Tool result",
+    "command": "Command",
+    "title": "Title",
+}
+# How search results are ordered: by relevance (recency breaks ties), or newest first.
+SearchSort = Literal["relevance", "date"]
+SEARCH_SORTS: tuple[SearchSort, ...] = get_args(SearchSort)
+# The filters of a search (`name:value`): where, in what, by what, when, with what outcome.
+SearchFilter = Literal[
+    "project", "session", "tool", "kind", "model", "branch", "after", "before", "is"
+]
+SEARCH_FILTERS: tuple[SearchFilter, ...] = get_args(SearchFilter)
 # Days a week can start on, Monday first (Python's weekday numbers).
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)

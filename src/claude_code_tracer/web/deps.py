@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from claude_code_tracer.config import Settings, known_timezone
 from claude_code_tracer.index import queries as q
 from claude_code_tracer.index.messages import MessageFilter
+from claude_code_tracer.index.models.search import SearchIndexState
 from claude_code_tracer.index.reads import TimeRange
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.runtime import Runtime
@@ -60,6 +61,18 @@ def get_store(runtime: RuntimeDep) -> Iterator[Store]:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def search_state(runtime: Runtime) -> SearchIndexState:
+    """How far the search index is: what it holds and whether it is catching up."""
+    status = runtime.search.status
+    return SearchIndexState(
+        documents=runtime.fulltext.documents(),
+        building=status.building or status.syncs == 0,
+        files_done=status.files_done,
+        files_total=status.files_total,
+    )
+
 
 # ---------------------------------------------------------------------------------------------
 # parameters: the rules of each, and how a page reads them leniently

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claude_code_tracer.index.models.system import ErrorBody, ErrorResponse
 from claude_code_tracer.index.reads import NotFound
+from claude_code_tracer.index.search_query import SearchSyntaxError
 from claude_code_tracer.runtime import Runtime
 from claude_code_tracer.web.deps import get_view
 from claude_code_tracer.web.templating import is_htmx, page_response, wants_html
@@ -102,6 +103,11 @@ def register(app: FastAPI, runtime: Runtime) -> None:
                 return error_page(request, 404, "Page not found", "Nothing is at this address.")
             return error_page(request, exc.status_code, "Request failed", message)
         return error_response(exc.status_code, message)
+
+    @app.exception_handler(SearchSyntaxError)
+    async def bad_search(request: Request, exc: SearchSyntaxError) -> Response:
+        details = [{"loc": ["query", "q"], "msg": exc.reason, "position": exc.position}]
+        return error_response(422, f"invalid search: {exc}", details)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -332,6 +332,19 @@ def one_line(text: str | None, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def highlight(text: str, ranges: Sequence[tuple[int, int]]) -> Markup:
+    """`text` escaped, with the character ranges `ranges` marked."""
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(ranges):
+        if start < at or end > len(text):
+            continue
+        out += [str(escape(text[at:start])), f"<mark>{escape(text[start:end])}</mark>"]
+        at = end
+    out.append(str(escape(text[at:])))
+    return Markup("".join(out))  # noqa: S704 - every piece is escaped
+
+
 def project_name(path: str | None, fallback: str) -> str:
     """The last folder of a project path."""
     if not path:

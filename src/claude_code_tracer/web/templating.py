@@ -68,6 +68,7 @@ def make_templates() -> Jinja2Templates:
         call_state=entries.call_state,
         safe_url=render.safe_url,
         clip=render.clip,
+        highlight=render.highlight,
         query_string=query_string,
         gauge_share=gauge_share,
     )

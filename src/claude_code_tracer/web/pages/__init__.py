@@ -11,6 +11,7 @@ from claude_code_tracer.web.pages import (
     overview,
     pricing,
     project,
+    search,
     session,
     subagent,
     windows,
@@ -20,7 +21,7 @@ from claude_code_tracer.web.pages import (
 router = APIRouter(
     routes=[
         route
-        for family in (overview, project, session, subagent, pricing, accuracy, windows)
+        for family in (overview, project, session, subagent, pricing, accuracy, windows, search)
         for route in family.router.routes
     ]
 )

@@ -382,7 +382,9 @@
       return;
     }
     if (event.key === "/") {
-      var search = document.querySelector("[data-search]");
+      // a page's own box first (a timeline's, a list's), else the header's
+      var search =
+        document.querySelector("[data-search]") || document.querySelector("[data-global-search]");
       if (search) {
         event.preventDefault();
         search.focus();

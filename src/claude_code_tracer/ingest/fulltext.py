@@ -1,0 +1,83 @@
+"""Keeps the search index in step with the DuckDB index: after every sync, the files that
+changed are read again for their searchable text and replace their old documents; the files
+that are gone take theirs along.
+
+The search index follows the files the DuckDB index holds (not the data directories
+directly), so the two agree on what exists; it commits every few dozen megabytes, so that a
+first build makes its results searchable as it goes and an interruption keeps them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from claude_code_tracer.index.fulltext import FullText, copied_lines, search_sources
+from claude_code_tracer.index.schema import Database
+from claude_code_tracer.transcript.lines import open_regular
+from claude_code_tracer.transcript.search_text import read_documents
+
+log = logging.getLogger(__name__)
+
+COMMIT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class SearchStatus:
+    building: bool = False
+    files_total: int = 0
+    files_done: int = 0
+    last_duration_s: float | None = None
+    syncs: int = 0  # completed passes (the first one is the initial build)
+
+
+class SearchSync:
+    def __init__(self, db: Database, fulltext: FullText, cancel: threading.Event) -> None:
+        self.db = db
+        self.fulltext = fulltext
+        self.cancel = cancel
+        self.status = SearchStatus()
+
+    def sync(self) -> int:
+        """Bring the search index up to date; the number of files read or dropped."""
+        started = time.perf_counter()
+        with self.db.reading() as cur:
+            sources = search_sources(cur)
+            copies = copied_lines(cur)
+        ft = self.fulltext
+        status = self.status
+        with ft.lock:
+            changed, removed = ft.changes(sources)
+            if not changed and not removed:
+                status.syncs += 1
+                return 0
+            status.building = True
+            status.files_total, status.files_done = len(changed), 0
+            try:
+                for path in removed:
+                    ft.remove(path)
+                pending = 0
+                for source in changed:
+                    if self.cancel.is_set():
+                        break
+                    try:
+                        with open_regular(source.path, buffering=1 << 20) as stream:
+                            docs = read_documents(stream)
+                    except OSError:
+                        ft.remove(source.path)  # gone since: the next index sync drops it
+                    else:
+                        copied = copies.get(source.path, set())
+                        ft.replace(source, [d for d in docs if d.uuid not in copied])
+                    pending += source.size
+                    status.files_done += 1
+                    if pending >= COMMIT_BYTES:
+                        ft.commit()
+                        pending = 0
+                ft.commit()
+            finally:
+                status.building = False
+                status.syncs += 1
+                status.last_duration_s = round(time.perf_counter() - started, 3)
+        return len(changed) + len(removed)
