@@ -15,7 +15,16 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-UNCACHED_PREFIXES = ("/api/events", "/health", "/static", "/docs", "/openapi.json")
+# search follows the index a moment after it changes (and answers in milliseconds)
+UNCACHED_PREFIXES = (
+    "/api/events",
+    "/health",
+    "/static",
+    "/docs",
+    "/openapi.json",
+    "/api/search",
+    "/search",
+)
 VARY_HEADERS = (b"accept", b"hx-request", b"hx-target", b"hx-current-url", b"cookie")
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
 
