@@ -47,6 +47,7 @@ COVERED: dict[str, list[str]] = {
     "/": ["test_api_system::test_root_answers_programs_with_api_info"],
     "/api": ["test_api_system::test_api_info"],
     "/health": ["test_api_system::test_health_of_a_ready_index"],
+    "/api/search": ["test_search::test_each_kind_of_text_is_found", "test_search::test_filters"],
     "/api/reports/daily": ["test_reports::test_daily_weekly_monthly_equal_the_daily_series"],
     "/api/reports/weekly": ["test_reports::test_the_api_serves_each_report"],
     "/api/reports/monthly": ["test_reports::test_the_api_serves_each_report"],

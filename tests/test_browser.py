@@ -622,3 +622,39 @@ def test_prompts_tab_ranks_expands_and_jumps_to_the_timeline(tab: Tab, server: L
     assert anchor.startswith("e-")
     expect(page.locator(f"#{anchor}")).to_be_visible()
     tab.clean()
+
+
+def test_search_from_a_session_header_opens_the_marked_entry(tab: Tab) -> None:
+    page = tab.page
+    tab.open(SESSION)
+    box = page.locator("[data-global-search]")
+    box.fill('"tests pass"')
+    box.press("Enter")
+    page.wait_for_load_state("load")
+    assert page.url.split("?", 1)[0].endswith("/search")
+    hits = page.locator(".hit")
+    expect(hits).to_have_count(1)
+    expect(hits.first.locator(".snippet mark")).to_have_text(["tests", "pass"])
+    expect(page.locator("[data-testid=search-total]")).to_contain_text("1 match")
+    expect(page.locator("a[data-facet='kind:answer']")).to_contain_text("1")
+    hits.first.locator("a.hit-link").click()
+    page.wait_for_load_state("load")
+    assert page.url.split("?", 1)[0].split("#", 1)[0].endswith(SESSION)
+    anchor = page.url.split("#", 1)[1]
+    entry = page.locator(f"#{anchor}")
+    expect(entry).to_be_visible()
+    expect(entry).to_contain_text("the tests pass")
+    assert entry.evaluate("e => e.matches(':target')")
+    tab.clean()
+
+
+def test_slash_focuses_the_header_search_where_no_page_box_claims_it(tab: Tab) -> None:
+    page = tab.page
+    tab.open("/accuracy")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.hasAttribute('data-global-search')")
+    page.keyboard.type("checkout")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    expect(page.locator(".hit").first).to_be_visible()
+    tab.clean()
