@@ -273,6 +273,24 @@ class Server:
                     )
                 time.sleep(HEALTH_POLL_S if self.listening is None else READY_POLL_S)
 
+    def wait_search(self, timeout: float) -> float:
+        """Seconds from process start until the search index has caught up with the index
+        (it is built after the index is ready)."""
+        deadline = time.perf_counter() + timeout
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while True:
+                try:
+                    search = client.get("/health").json().get("search", {})
+                    if search and not search.get("building", True):
+                        return time.perf_counter() - self.started
+                except (httpx.TransportError, ValueError):
+                    pass
+                if time.perf_counter() > deadline:
+                    raise HarnessError(
+                        f"search index not built after {timeout:.0f} s:\n" + self.log_tail()
+                    )
+                time.sleep(READY_POLL_S / 2)
+
     def stop(self) -> None:
         proc = self.proc
         if proc is None or proc.poll() is not None:

@@ -62,7 +62,16 @@ from procs import (
     npx_overhead,
     run_ccusage,
 )
-from traffic import JSON, concurrency, discover, get_json, measure_latency, page_routes, plan_probes
+from traffic import (
+    JSON,
+    SEARCH_ROUTES,
+    concurrency,
+    discover,
+    get_json,
+    measure_latency,
+    page_routes,
+    plan_probes,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -519,6 +528,7 @@ def serve_phase(
     with every answer computed afresh (cache off): the targets are judged on the latter."""
     with ws.server(history, cache, "serve") as server:
         server.wait_ready(args.ready_timeout)
+        server.wait_search(args.ready_timeout)  # its build would load the machine meanwhile
         with (
             RssSampler() as rss,
             httpx.Client(base_url=server.base_url, timeout=60.0) as client,
@@ -541,6 +551,7 @@ def serve_phase(
         peak = rss.peak
     with ws.server(history, cache, "serve-uncached", response_cache=False) as server:
         server.wait_ready(args.ready_timeout)
+        server.wait_search(args.ready_timeout)
         with (
             RssSampler() as rss,
             httpx.Client(base_url=server.base_url, timeout=60.0) as client,
@@ -562,6 +573,29 @@ def serve_phase(
         "concurrency_uncached": conc_uncached,
         "peak_rss_mib": round(peak / MIB, 1),
         "totals": our_totals(totals),
+    }
+
+
+def search_phase(ws: Workspace, history: Path, cache: Path, timeout: float) -> dict[str, Any]:
+    """The search index built from nothing beside an up-to-date index: the time from ready to
+    built (what search adds to a cold index), its size and the memory it takes meanwhile."""
+    search_dir = next(p.parent for p in cache.rglob("search/VERSION"))
+    size = dir_size(search_dir)
+    shutil.rmtree(search_dir)
+    with RssSampler() as rss, ws.server(history, cache, "search-build") as server:
+        rss.watch(server.pid)
+        ready = server.wait_ready(timeout)
+        built = server.wait_search(timeout)
+        with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
+            documents = int(get_json(client, "/health")["search"]["documents"])
+        peak = rss.peak
+    log(f"search index: built {built - ready:.2f} s after ready, {size / MIB:,.0f} MiB")
+    return {
+        "build_s": round(built - ready, 3),
+        "ready_s": round(ready, 3),
+        "index_mib": round(size / MIB, 1),
+        "documents": documents,
+        "peak_rss_mib": round(peak / MIB, 1),
     }
 
 
@@ -748,10 +782,13 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
     cold, warm, serve = results["cold"], results["warm"], results["serve"]
     conc = serve["concurrency"]
     stats: list[LatencyStat] = serve["stats"]
-    api, page = worst(stats, "api"), worst(stats, "page")
+    searches = [s for s in stats if s.name.startswith(SEARCH_ROUTES)]
+    others = [s for s in stats if not s.name.startswith(SEARCH_ROUTES)]
+    api, page = worst(others, "api"), worst(others, "page")
+    search = results["search"]
     ccu = results.get("ccusage")
-    n_api = sum(1 for s in stats if s.kind == "api")
-    n_page = sum(1 for s in stats if s.kind == "page")
+    n_api = sum(1 for s in others if s.kind == "api")
+    n_page = sum(1 for s in others if s.kind == "page")
     judged = results["history"]["bytes"] >= THROUGHPUT_MIN_MB * MB
     return [
         vs_ccusage(
@@ -809,6 +846,22 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
             f"({results['export']['bytes'] / MIB:,.0f} MiB)",
         ),
         slowest("api_p95", f"API p95, slowest of {n_api} requests", api, 50.0),
+        slowest(
+            "search_p95",
+            f"Search p95, slowest of {sum(1 for s in searches if s.kind == 'api')} queries",
+            worst(searches, "api"),
+            100.0,
+        ),
+        Target(
+            "search_build",
+            "Search index build ÷ cold index",
+            round(search["build_s"] / cold["median_s"] * 100, 1),
+            30.0,
+            " %",
+            shown=f"{search['build_s'] / cold['median_s'] * 100:.0f} % "
+            f"({fmt_seconds(search['build_s'])} after ready; index {search['index_mib']:,.0f} "
+            f"MiB, {search['documents']:,} documents)",
+        ),
         slowest("page_p95", f"Page p95, slowest of {n_page} pages", page, 150.0),
         Target(
             "cold_rss",
@@ -951,6 +1004,16 @@ def build_report(results: Mapping[str, Any], checks: Sequence[Target]) -> Report
         Row(
             "API p50, median of all requests",
             f"{median([s.p50_ms for s in stats if s.kind == 'api']):.1f} ms",
+        ),
+        target_row(by_key["search_p95"]),
+        target_row(by_key["search_build"]),
+        Row(
+            "Search page p95, slowest of the pages searched",
+            f"{worst_p95([s for s in stats if s.name.startswith('/search')], 'page'):.1f} ms",
+        ),
+        Row(
+            "Peak memory (RSS), building the search index",
+            f"{results['search']['peak_rss_mib']:,.0f} MiB",
         ),
         target_row(by_key["page_p95"]),
         Row(
@@ -1109,6 +1172,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["export"] = export_phase(ws, history, cache, args.reps)
         serve = serve_phase(ws, history, cache, args)
         results["serve"] = serve
+        log("search index built from nothing")
+        results["search"] = search_phase(ws, history, cache, args.ready_timeout)
         log("append latency (a copy of the largest session, watching on)")
         results["append"] = append_phase(ws, history, serve["ids"]["main"], args.ready_timeout)
         shutil.rmtree(cache, ignore_errors=True)

@@ -27,6 +27,19 @@ from procs import HarnessError, log
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 NO_HIT = "zq-no-such-text-7c1e"
+# searches of the whole history (uncached by the server): a rare word, common words, a
+# phrase, a prefix, a filter, and nothing to find
+SEARCH_QUERIES = (
+    ("rare", "genserver"),
+    ("common", "error"),
+    ("commonest", "the"),
+    ("two-words", "liveview function"),
+    ("phrase", '"mix test"'),
+    ("prefix", "chang*"),
+    ("filter", "timeout kind:result"),
+    ("no-hit", NO_HIT),
+)
+SEARCH_ROUTES = ("/api/search", "/search")  # timed with SEARCH_QUERIES, not bare
 TABS = ("tools", "subagents", "skills", "changes", "errors", "commands")
 PAGE_FALLBACK = (
     "/projects/{path_hash}",
@@ -227,8 +240,17 @@ def plan_probes(
     model = top_value(ids.filters.get("models", []))
     session = f"{quote(main['path_hash'], safe='')}/{quote(main['session_id'], safe='')}"
     pages_html = max(1, math.ceil(ids.total / ids.per_page_page))
+    searches = [(label, {"q": q}) for label, q in SEARCH_QUERIES]
     return [
-        *route_probes(api_routes(openapi), ids, "api", skipped),
+        *route_probes(
+            [r for r in api_routes(openapi) if r.path not in SEARCH_ROUTES], ids, "api", skipped
+        ),
+        *variant_probes(
+            "/api/search",
+            "/api/search",
+            "api",
+            [*searches, ("commonest&sort=date", {"q": "the", "sort": "date"})],
+        ),
         *variant_probes(
             "/api/sessions/{path_hash}/{session_id}/messages",
             f"/api/sessions/{session}/messages",
@@ -245,7 +267,8 @@ def plan_probes(
                 ("search=no-hit", {"search": NO_HIT}),
             ],
         ),
-        *route_probes(pages, ids, "page", skipped),
+        *route_probes([r for r in pages if r.path not in SEARCH_ROUTES], ids, "page", skipped),
+        *variant_probes("/search", "/search", "page", searches[1:5]),
         *variant_probes("/", "/", "page", [("range=all", {"range": "all"})]),
         *variant_probes(
             "/projects/{path_hash}",

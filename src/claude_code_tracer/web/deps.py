@@ -71,6 +71,7 @@ def search_state(runtime: Runtime) -> SearchIndexState:
         building=status.building or status.syncs == 0,
         files_done=status.files_done,
         files_total=status.files_total,
+        last_sync_seconds=status.last_duration_s,
     )
 
 

@@ -66,6 +66,7 @@ class SearchIndexState(Model):
     building: bool = Field(description="the search index is catching up with the transcripts")
     files_done: int
     files_total: int
+    last_sync_seconds: float | None = Field(description="how long its last update took")
 
 
 class SearchResults(Model):

@@ -7,6 +7,7 @@ from typing import Any, Literal, get_args
 from pydantic import Field
 
 from claude_code_tracer.index.models.common import Model
+from claude_code_tracer.index.models.search import SearchIndexState
 
 IndexState = Literal["starting", "indexing", "ready", "error"]
 INDEX_STATES: tuple[IndexState, ...] = get_args(IndexState)
@@ -72,3 +73,4 @@ class Health(Model):
     demo: bool
     data_dirs: list[DataDir]
     index: IndexHealth
+    search: SearchIndexState

@@ -18,7 +18,7 @@ from claude_code_tracer.index.models.system import (
     IndexHealth,
     IndexProgress,
 )
-from claude_code_tracer.web.deps import RuntimeDep
+from claude_code_tracer.web.deps import RuntimeDep, search_state
 
 router = APIRouter(tags=["health"])
 
@@ -70,6 +70,7 @@ def health(runtime: RuntimeDep) -> Health:
             ),
             error=status.error,
         ),
+        search=search_state(runtime),
     )
 
 
