@@ -59,7 +59,7 @@ class Runtime:
         )
         self.indexer.listeners.append(self._announce)
         self.fulltext = FullText(settings.search_dir)
-        self.search = SearchSync(self.db, self.fulltext, self.stop_event)
+        self.search = SearchSync(self.db, self.fulltext, self.stop_event, workers=settings.workers)
         self.search_wanted = threading.Event()  # the index changed: the search index follows
         self.broker = Broker()
         self.progress = progress

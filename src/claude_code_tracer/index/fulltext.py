@@ -52,11 +52,22 @@ FACET_FIELDS = ("kind", "tool", "project", "session")
 RAW_FIELDS = (*FACET_FIELDS, "agent", "model", "branch", "path", "uuid", "usage_key")
 
 
+# any character of CJK or EMOJI: found once, both are matched from there only
+SPECIAL = re.compile(
+    "[\u00a9\u00ae\u203c\u2049\u2600-\u27bf\u2b00-\u2bff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U0001f000-\U0001faff"
+    "\U00020000-\U0002fa1f]"
+)
+
+
 def prepared(text: str) -> tuple[str, str]:
     """(the text as indexed, its emoji separated by spaces)."""
-    if text.isascii():
+    found = None if text.isascii() else SPECIAL.search(text)
+    if found is None:
         return text, ""
-    return CJK.sub(f"{SEP}\\g<0>{SEP}", text), " ".join(EMOJI.findall(text))
+    at = found.start()
+    rest = text[at:]
+    return text[:at] + CJK.sub(f"{SEP}\\g<0>{SEP}", rest), " ".join(EMOJI.findall(rest))
 
 
 def _schema() -> tantivy.Schema:

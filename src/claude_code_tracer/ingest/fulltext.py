@@ -12,16 +12,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 
-from claude_code_tracer.index.fulltext import FullText, copied_lines, search_sources
+from claude_code_tracer.index.fulltext import FileSource, FullText, copied_lines, search_sources
 from claude_code_tracer.index.schema import Database
-from claude_code_tracer.transcript.lines import open_regular
-from claude_code_tracer.transcript.search_text import read_documents
+from claude_code_tracer.ingest.workers import spawn_pool, worker_count
+from claude_code_tracer.transcript.search_text import SearchDoc, read_file
 
 log = logging.getLogger(__name__)
 
 COMMIT_BYTES = 64 * 1024 * 1024
+POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, reading in-process beats starting workers
 
 
 @dataclass
@@ -34,7 +38,10 @@ class SearchStatus:
 
 
 class SearchSync:
-    def __init__(self, db: Database, fulltext: FullText, cancel: threading.Event) -> None:
+    def __init__(
+        self, db: Database, fulltext: FullText, cancel: threading.Event, *, workers: int = 0
+    ) -> None:
+        self.workers = worker_count(workers)
         self.db = db
         self.fulltext = fulltext
         self.cancel = cancel
@@ -59,13 +66,10 @@ class SearchSync:
                 for path in removed:
                     ft.remove(path)
                 pending = 0
-                for source in changed:
+                for source, docs in self._read(changed):
                     if self.cancel.is_set():
                         break
-                    try:
-                        with open_regular(source.path, buffering=1 << 20) as stream:
-                            docs = read_documents(stream)
-                    except OSError:
+                    if docs is None:
                         ft.remove(source.path)  # gone since: the next index sync drops it
                     else:
                         copied = copies.get(source.path, set())
@@ -81,3 +85,27 @@ class SearchSync:
                 status.syncs += 1
                 status.last_duration_s = round(time.perf_counter() - started, 3)
         return len(changed) + len(removed)
+
+    def _read(
+        self, changed: list[FileSource]
+    ) -> Iterator[tuple[FileSource, list[SearchDoc] | None]]:
+        """Each file with its documents: read in worker processes when there is a lot, while
+        this thread hands the documents read so far to the engine."""
+        total = sum(f.size for f in changed)
+        if self.workers < 2 or total < POOL_MIN_BYTES or len(changed) < 2:
+            for source in changed:
+                yield source, read_file(source.path)
+            return
+        with spawn_pool(self.workers) as pool:
+            ahead: deque[tuple[FileSource, Future[list[SearchDoc] | None]]] = deque()
+            for source in changed:
+                ahead.append((source, pool.submit(read_file, source.path)))
+                if len(ahead) >= self.workers * 4:
+                    done, future = ahead.popleft()
+                    yield done, future.result()
+                if self.cancel.is_set():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    return
+            while ahead:
+                done, future = ahead.popleft()
+                yield done, future.result()

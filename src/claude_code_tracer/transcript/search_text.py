@@ -26,7 +26,7 @@ from claude_code_tracer.transcript.lines import iter_lines, repair
 
 MAX_DOC_CHARS = 1_000_000  # a document's text beyond this is not searched
 TYPE_KEY = b'"type":"'
-SKIPPED_TYPES = (b"progress", b"file-history-snapshot", b"queue-operation")
+SKIPPED_TYPES = frozenset((b"progress", b"file-history-snapshot", b"queue-operation"))
 TYPE_WITHIN = 2048  # the envelope comes first; a type further in is parsed and checked
 # user lines that are neither prompts nor commands: meta lines and Claude Code's own notes
 NOT_PROMPTS = (
@@ -72,7 +72,7 @@ def _skipped(raw: bytes) -> bool:
     if at < 0:
         return False
     at += len(TYPE_KEY)
-    return any(raw.startswith(t + b'"', at) for t in SKIPPED_TYPES)
+    return raw[at : raw.find(b'"', at, at + 32)] in SKIPPED_TYPES
 
 
 class _Reader:
@@ -198,3 +198,14 @@ def read_documents(stream: BinaryIO) -> list[SearchDoc]:
         if isinstance(obj, dict):
             reader.line(obj, line_no)
     return reader.docs
+
+
+def read_file(path: str) -> list[SearchDoc] | None:
+    """The documents of the transcript at `path`; None when it cannot be read (gone since)."""
+    from claude_code_tracer.transcript.lines import open_regular
+
+    try:
+        with open_regular(path, buffering=1 << 20) as stream:
+            return read_documents(stream)
+    except OSError:
+        return None
