@@ -223,6 +223,54 @@ def test_sql_reads_and_refuses_to_write(api: Api, tmp_path: Path) -> None:
         assert err.count("\n") == 1 and message in err, (query, err)
 
 
+def test_responses_belong_to_the_apis_prompts(api: Api, tmp_path: Path) -> None:
+    """Schema 2: each response names its prompt (or command) as the API counts them, and when
+    its request went out (the entry it answers), never after the response."""
+    env = env_for(tmp_path)
+    root = str(api.world.claude.root)
+    code, said, err = sql(
+        [
+            "SELECT p.project, p.session_id, p.uuid, p.kind, count(r.uuid) AS responses,"
+            " coalesce(sum(r.cost_usd), 0) AS cost FROM prompts p"
+            " LEFT JOIN responses r ON r.prompt_uuid = p.uuid AND r.session_id = p.session_id"
+            " WHERE p.agent_id = '' GROUP BY ALL",
+            "--json",
+            "--claude-dir",
+            root,
+        ],
+        env,
+    )
+    assert code == 0, err
+    exported = {(d["project"], d["session_id"], d["uuid"]): d for d in json.loads(said)}
+    listed = {}
+    for project in api.get("/api/projects")["projects"]:
+        for session in api.get(f"/api/projects/{project['path_hash']}/sessions")["sessions"]:
+            body = api.get(f"/api/sessions/{project['path_hash']}/{session['session_id']}/prompts")
+            for p in body["prompts"]:
+                if p["kind"] != "before_first_prompt":
+                    listed[(project["path_hash"], session["session_id"], p["uuid"])] = p
+    assert exported.keys() == listed.keys()
+    for key, p in listed.items():
+        got = exported[key]
+        assert (got["kind"], got["responses"]) == (p["kind"], p["responses"]), key
+        assert got["cost"] == pytest.approx(p["totalCost"], abs=1e-9), key
+    code, said, _ = sql(
+        [
+            "SELECT count(*) AS n, count(*) FILTER (WHERE start_time < ts) AS asked,"
+            " count(*) FILTER (WHERE start_time > ts) AS late,"
+            " count(*) FILTER (WHERE uuid IS NULL OR message_id IS NULL) AS unnamed"
+            " FROM responses",
+            "--json",
+            "--claude-dir",
+            root,
+        ],
+        env,
+    )
+    counts = json.loads(said)[0]
+    assert counts["late"] == counts["unnamed"] == 0
+    assert counts["asked"] == counts["n"] == 52  # each answers an entry before it
+
+
 def test_schema_and_bad_targets(api: Api, tmp_path: Path) -> None:
     env = env_for(tmp_path)
     code, said, _ = export(["--schema"], env)
