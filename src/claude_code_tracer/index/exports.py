@@ -263,3 +263,16 @@ SELECT v.date, count(*) AS n, bit_xor(hash(v)) AS fingerprint
 FROM ({view}) v WHERE (?::DATE IS NULL OR v.date >= ?)
 GROUP BY v.date
 """
+
+# per session (every date): how many rows, and a fingerprint of their content
+SESSION_FINGERPRINTS = """
+SELECT v.project, v.session_id, count(*) AS n, bit_xor(hash(v)) AS fingerprint
+FROM ({view}) v
+GROUP BY v.project, v.session_id
+"""
+
+# the rows of some sessions, each named `project/session_id` in the bound list
+OF_SESSIONS = """
+SELECT * FROM ({view}) v
+WHERE v.project || '/' || v.session_id IN (SELECT unnest(?::VARCHAR[]))
+"""
