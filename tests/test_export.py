@@ -13,7 +13,7 @@ import pytest
 
 from claude_code_tracer.index.exports import EXPORT_TABLES
 from claude_code_tracer.terminal.export import run_export, run_sql
-from helpers.api_fixtures import Api, api, last_entry
+from helpers.api_fixtures import Api, api, append_reply
 
 __all__ = ["api"]  # fixtures
 
@@ -107,31 +107,7 @@ def test_parquet_reads_back_with_the_apis_totals(api: Api, tmp_path: Path) -> No
 
     # one appended response: exactly its rows, only its day's files rewritten
     session = next(root.glob("projects/-srv-blog/b2*.jsonl"))
-    last = last_entry(session)
-    reply = {
-        **last,
-        "type": "assistant",
-        "uuid": "ffffffff-0000-4000-8000-00000000000f",
-        "parentUuid": last.get("uuid"),
-        "requestId": "req_appended",
-        "message": {
-            "id": "msg_appended",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-sonnet-4-5-20250929",
-            "content": [{"type": "text", "text": "one more"}],
-            "stop_reason": "end_turn",
-            "usage": {
-                "input_tokens": 7,
-                "output_tokens": 70,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 700,
-            },
-        },
-    }
-    reply.pop("toolUseResult", None)
-    with session.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(reply) + "\n")
+    last = append_reply(session)
     code, said, _ = export(
         ["parquet", str(out), "--claude-dir", str(root), "--machine", "laptop"], env
     )

@@ -26,12 +26,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
-from claude_code_tracer.terminal.command import main
 from claude_code_tracer.terminal.export import run_sql
 from claude_code_tracer.terminal.otlp import STATE_FILE, run_otlp
 from claude_code_tracer.terminal.otlp_spans import span_id_of, trace_id_of
 from claude_code_tracer.terminal.progress import StepBar
-from helpers.api_fixtures import B2, BLOG_HASH, Api, api, last_entry
+from helpers.api_fixtures import B2, BLOG_HASH, Api, api, append_reply
 from helpers.servers import free_port
 
 __all__ = ["api"]  # fixtures
@@ -278,26 +277,7 @@ def test_a_rerun_sends_only_what_changed(api: Api, tmp_path: Path, receiver: Rec
         before = {
             s["span_id"] for s in receiver.spans if s["trace_id"] == trace_id_of(BLOG_HASH, B2)
         }
-        last = last_entry(session)
-        reply = {
-            **last,
-            "type": "assistant",
-            "uuid": "ffffffff-0000-4000-8000-00000000000f",
-            "parentUuid": last.get("uuid"),
-            "requestId": "req_appended",
-            "message": {
-                "id": "msg_appended",
-                "type": "message",
-                "role": "assistant",
-                "model": "claude-sonnet-4-5-20250929",
-                "content": [{"type": "text", "text": "one more"}],
-                "stop_reason": "end_turn",
-                "usage": {"input_tokens": 7, "output_tokens": 70, "cache_read_input_tokens": 700},
-            },
-        }
-        reply.pop("toolUseResult", None)
-        with session.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(reply) + "\n")
+        append_reply(session)
         code, said, _ = otlp(args, env)
         assert code == 0 and "1 sessions sent" in said and "4 unchanged" in said
         assert receiver.requests == 2
@@ -366,22 +346,6 @@ def test_unreachable_or_refused_is_one_line(api: Api, tmp_path: Path) -> None:
         assert code == 1 and err.count("\n") == 1 and message in err, (bad, err)
     code, _, err = otlp(["--endpoint", nowhere, "--header", "K=zz-secret\n"], env)
     assert code == 1 and "--header K: the value has a line break" in err and "zz-secret" not in err
-
-
-def test_export_help_names_otlp(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv, options in (
-        (["export", "--help"], ("otlp", "--schema", "--machine")),
-        (
-            ["export", "otlp", "--help"],
-            ("--endpoint", "--header", "--since", "--machine", "--content", "--claude-dir"),
-        ),
-    ):
-        with pytest.raises(SystemExit) as exit_:
-            main(argv)
-        assert exit_.value.code == 0
-        helped = capsys.readouterr().out
-        for option in options:
-            assert option in helped, (argv, option)
 
 
 # -- a real backend --------------------------------------------------------------------------
