@@ -210,6 +210,8 @@ class Sender:
 
         self.endpoint = endpoint_key(endpoint)  # as shown: no user:password
         self.secrets = [v for v in headers.values() if len(v) >= 4]
+        if urlsplit(endpoint).password:
+            self.secrets.append(str(urlsplit(endpoint).password))
         self.session = AnsweringSession()
         self.exporter = OTLPSpanExporter(
             endpoint=endpoint, headers=dict(headers), timeout=timeout_s, session=self.session

@@ -168,127 +168,147 @@ class Timeline:
         return self.ids[i - 1] if i else default
 
 
-def plan_session(rows: SessionRows, content: bool) -> tuple[int, list[_Span]]:
-    """The trace id and the spans of one session, root first."""
-    s = rows.session
-    project, sid = s["project"], s["session_id"]
-    trace_id = trace_id_of(project, sid)
+class _Trace:
+    """One session's trace as it is worked out: its ids, and where an entry belongs."""
 
-    def sid_of(kind: str, key: str) -> int:
-        return span_id_of(project, sid, kind, key)
+    def __init__(self, rows: SessionRows, content: bool) -> None:
+        s = rows.session
+        self.rows, self.content = rows, content
+        self.project, self.sid = s["project"], s["session_id"]
+        self.trace_id = trace_id_of(self.project, self.sid)
+        self.root = self.span_id("session", "")
+        self.common: Attributes = {
+            "gen_ai.conversation.id": self.sid,
+            "gen_ai.provider.name": PROVIDER,
+        }
+        self.prompts = sorted(
+            (p for p in rows.prompts if not p["agent_id"] and p["ts"] is not None),
+            key=lambda p: (p["ts"], p["uuid"]),
+        )
+        self.prompt_ids = {p["uuid"]: self.span_id("prompt", p["uuid"]) for p in self.prompts}
+        self.timeline = Timeline([(ns(p["ts"]), self.prompt_ids[p["uuid"]]) for p in self.prompts])
+        self.agents = {a["agent_id"]: self.span_id("agent", a["agent_id"]) for a in rows.subagents}
+        self.start = ns(s["start_time"]) if s["start_time"] else 0
+        self.agent_start = {
+            a["agent_id"]: ns(a["start_time"]) if a["start_time"] else self.start
+            for a in rows.subagents
+        }
 
-    root = sid_of("session", "")
-    common: Attributes = {"gen_ai.conversation.id": sid, "gen_ai.provider.name": PROVIDER}
-    prompts = sorted(
-        (p for p in rows.prompts if not p["agent_id"] and p["ts"] is not None),
-        key=lambda p: (p["ts"], p["uuid"]),
-    )
-    prompt_ids = {p["uuid"]: sid_of("prompt", p["uuid"]) for p in prompts}
-    timeline = Timeline([(ns(p["ts"]), prompt_ids[p["uuid"]]) for p in prompts])
-    agents = {a["agent_id"]: sid_of("agent", a["agent_id"]) for a in rows.subagents}
-    calls = {c["tool_use_id"]: c for c in rows.tool_calls if c["tool_use_id"]}
+    def span_id(self, kind: str, key: str) -> int:
+        return span_id_of(self.project, self.sid, kind, key)
 
-    def in_thread(agent_id: str, t: int) -> int:
+    def running(self, t: int) -> int:
+        """The span of the prompt running at `t` (the session's before the first)."""
+        return self.timeline.at(t, self.root)
+
+    def in_thread(self, agent_id: str, t: int) -> int:
         """The span a thread's entry at `t` belongs in: its subagent's, else the prompt's."""
-        return agents.get(agent_id) or timeline.at(t, root)
+        return self.agents.get(agent_id) or self.running(t)
 
-    spans: list[_Span] = []
 
-    # subagents: under the call that started them (never under their own calls)
-    agent_parent: dict[str, int] = {}
-    for a in rows.subagents:
+def _agent_parents(t: _Trace) -> dict[str, int]:
+    """Each subagent's parent: the call that started it (never one of its own, nor one of a
+    chain of spawns that comes back to it), else the prompt running when it started."""
+    calls = {c["tool_use_id"]: c for c in t.rows.tool_calls if c["tool_use_id"]}
+    parent: dict[str, int] = {}
+    for a in t.rows.subagents:
         call = calls.get(a["tool_use_id"] or "")
-        start = ns(a["start_time"]) if a["start_time"] else ns(s["start_time"])
         if call is not None and call["agent_id"] != a["agent_id"]:
-            agent_parent[a["agent_id"]] = sid_of("tool", call["tool_use_id"])
+            parent[a["agent_id"]] = t.span_id("tool", call["tool_use_id"])
         else:
-            agent_parent[a["agent_id"]] = timeline.at(start, root)
-    calls_of_agent = {
-        sid_of("tool", c["tool_use_id"]): c["agent_id"] for c in calls.values() if c["agent_id"]
-    }
-    for a in rows.subagents:  # a chain of spawns that comes back to itself is cut
+            parent[a["agent_id"]] = t.running(t.agent_start[a["agent_id"]])
+    caller = {t.span_id("tool", c["tool_use_id"]): c["agent_id"] for c in calls.values()}
+    for a in t.rows.subagents:
         seen = {a["agent_id"]}
-        parent_agent = calls_of_agent.get(agent_parent[a["agent_id"]])
-        while parent_agent is not None and parent_agent in agent_parent:
-            if parent_agent in seen:
-                start = ns(a["start_time"]) if a["start_time"] else ns(s["start_time"])
-                agent_parent[a["agent_id"]] = timeline.at(start, root)
+        up = caller.get(parent[a["agent_id"]])
+        while up and up in parent:
+            if up in seen:
+                parent[a["agent_id"]] = t.running(t.agent_start[a["agent_id"]])
                 break
-            seen.add(parent_agent)
-            parent_agent = calls_of_agent.get(agent_parent[parent_agent])
+            seen.add(up)
+            up = caller.get(parent[up])
+    return parent
 
-    for a in rows.subagents:
-        start = ns(a["start_time"]) if a["start_time"] else ns(s["start_time"])
+
+def _subagent_spans(t: _Trace) -> list[_Span]:
+    parents = _agent_parents(t)
+    spans = []
+    for a in t.rows.subagents:
+        start = t.agent_start[a["agent_id"]]
         end = ns(a["end_time"]) if a["end_time"] else start
         name = a["agent_type"] or a["kind"] or "subagent"
         attrs: Attributes = {
-            **common,
+            **t.common,
             "gen_ai.operation.name": "invoke_agent",
             "gen_ai.agent.id": a["agent_id"],
             "gen_ai.agent.name": name,
         }
-        if content and a["description"]:
+        if t.content and a["description"]:
             attrs["gen_ai.agent.description"] = _clip(a["description"])
         _set(attrs, agent__kind=a["kind"], tool_calls=a["tool_calls"], errors=a["errors"])
         attrs.update(_usage([a]))
         spans.append(
             _Span(
-                agents[a["agent_id"]],
-                agent_parent[a["agent_id"]],
+                t.agents[a["agent_id"]],
+                parents[a["agent_id"]],
                 f"invoke_agent {name}",
                 start,
                 max(end, start),
                 attrs,
             )
         )
+    return spans
 
-    for c in rows.tool_calls:
+
+def _tool_spans(t: _Trace) -> list[_Span]:
+    spans = []
+    for c in t.rows.tool_calls:
         if c["ts"] is None:
             continue
         start = ns(c["ts"])
         end = start + int(c["duration_ms"] or 0) * 1_000_000
-        attrs = {
-            **common,
+        attrs: Attributes = {
+            **t.common,
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": c["tool"],
             "gen_ai.tool.type": "function",
         }
         if c["tool_use_id"]:
             attrs["gen_ai.tool.call.id"] = c["tool_use_id"]
-        if c["is_error"]:
-            attrs["error.type"] = c["error_kind"] or "tool_error"
+        error = (c["error_kind"] or "tool_error") if c["is_error"] else None
+        if error:
+            attrs["error.type"] = error
         _set(
             attrs, duration_ms=c["duration_ms"], subagent_type=c["subagent_type"], skill=c["skill"]
         )
-        if content and c["key_argument"]:
+        if t.content and c["key_argument"]:
             _set(attrs, tool__key_argument=_clip(c["key_argument"]))
         spans.append(
             _Span(
-                sid_of("tool", c["tool_use_id"] or f"{c['agent_id']}@{start}"),
-                in_thread(c["agent_id"], start),
+                t.span_id("tool", c["tool_use_id"] or f"{c['agent_id']}@{start}"),
+                t.in_thread(c["agent_id"], start),
                 f"execute_tool {c['tool']}",
                 start,
                 max(end, start),
                 attrs,
-                error=(c["error_kind"] or "tool_error") if c["is_error"] else None,
+                error=error,
             )
         )
+    return spans
 
-    by_prompt: dict[str, list[Row]] = {}
-    for r in rows.responses:
-        if r["prompt_uuid"]:
-            by_prompt.setdefault(r["prompt_uuid"], []).append(r)
+
+def _response_spans(t: _Trace) -> list[_Span]:
+    """The billed responses: under their subagent's span, else their prompt's."""
+    spans = []
+    for r in t.rows.responses:
         if r["ts"] is None:
             continue
         end = ns(r["ts"])
         start = min(ns(r["start_time"]), end) if r["start_time"] else end
-        if r["agent_id"] in agents:
-            parent = agents[r["agent_id"]]
-        else:
-            parent = prompt_ids.get(r["prompt_uuid"] or "", root)
+        parent = t.agents.get(r["agent_id"]) or t.prompt_ids.get(r["prompt_uuid"] or "", t.root)
         model = r["model"] or "unknown"
-        attrs = {
-            **common,
+        attrs: Attributes = {
+            **t.common,
             "gen_ai.operation.name": "chat",
             "gen_ai.system": PROVIDER,
             "gen_ai.request.model": model,
@@ -317,7 +337,7 @@ def plan_session(rows: SessionRows, content: bool) -> tuple[int, list[_Span]]:
         )
         spans.append(
             _Span(
-                sid_of("response", r["response_key"]),
+                t.span_id("response", r["response_key"]),
                 parent,
                 f"chat {model}",
                 start,
@@ -326,50 +346,66 @@ def plan_session(rows: SessionRows, content: bool) -> tuple[int, list[_Span]]:
                 kind=SpanKind.CLIENT,
             )
         )
+    return spans
 
+
+def _error_events(t: _Trace) -> dict[int, list[tuple[str, int, Attributes]]]:
+    """API errors, retries and interrupts, by the span they happened in (a tool's error is
+    its own span's status)."""
     events: dict[int, list[tuple[str, int, Attributes]]] = {}
-    for e in rows.errors:
+    for e in t.rows.errors:
         if e["category"] in TOOL_ERRORS or e["ts"] is None:
             continue
-        t = ns(e["ts"])
+        at = ns(e["ts"])
         event: Attributes = {"cctracer.error.message": _clip(e["message"])}
         if e["status"] is not None:
             event["http.response.status_code"] = int(e["status"])
-        events.setdefault(in_thread(e["agent_id"], t), []).append((e["category"], t, event))
+        events.setdefault(t.in_thread(e["agent_id"], at), []).append((e["category"], at, event))
+    return events
 
-    # the prompts last: each lasts until the last of what it owns
+
+def _prompt_spans(t: _Trace, inside: Sequence[_Span]) -> list[_Span]:
+    """Each prompt, from when it was typed to the end of the last span directly under it,
+    with the totals of its responses (its subagents' included)."""
     ends: dict[int, int] = {}
-    for span in spans:
+    for span in inside:
         if span.parent is not None:
             ends[span.parent] = max(ends.get(span.parent, 0), span.end)
-    prompt_spans = []
-    for p in prompts:
+    owned: dict[str, list[Row]] = {}
+    for r in t.rows.responses:
+        if r["prompt_uuid"]:
+            owned.setdefault(r["prompt_uuid"], []).append(r)
+    spans = []
+    for p in t.prompts:
         start = ns(p["ts"])
-        span_id = prompt_ids[p["uuid"]]
-        attrs = {"gen_ai.conversation.id": sid}
+        span_id = t.prompt_ids[p["uuid"]]
+        attrs: Attributes = {"gen_ai.conversation.id": t.sid}
         _set(attrs, prompt__uuid=p["uuid"], prompt__kind=p["kind"], prompt__length=p["text_len"])
-        if content:
+        if t.content:
             _set(attrs, prompt__text=_clip(p["text"]))
-        owned = by_prompt.get(p["uuid"], [])
-        _set(attrs, responses=len(owned))
-        attrs.update(_usage(owned))
-        prompt_spans.append(
-            _Span(span_id, root, p["kind"], start, max(start, ends.get(span_id, start)), attrs)
-        )
+        mine = owned.get(p["uuid"], [])
+        _set(attrs, responses=len(mine))
+        attrs.update(_usage(mine))
+        end = max(start, ends.get(span_id, start))
+        spans.append(_Span(span_id, t.root, p["kind"], start, end, attrs))
+    return spans
 
-    start = ns(s["start_time"]) if s["start_time"] else min((x.start for x in spans), default=0)
+
+def _session_span(t: _Trace, inside: Sequence[_Span]) -> _Span:
+    s = t.rows.session
+    start = t.start or min((x.start for x in inside), default=0)
     end = ns(s["end_time"]) if s["end_time"] else start
-    end = max([end, start, *(x.end for x in spans), *(x.end for x in prompt_spans)])
-    attrs = {
-        **common,
+    end = max([end, start, *(x.end for x in inside)])
+    attrs: Attributes = {
+        **t.common,
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.system": PROVIDER,
         "gen_ai.agent.name": SERVICE,
-        "session.id": sid,
+        "session.id": t.sid,
     }
     _set(
         attrs,
-        project=project,
+        project=t.project,
         git_branch=s["git_branch"] or None,
         cwd=s["cwd"] or None,
         claude_code__version=s["version"] or None,
@@ -379,14 +415,22 @@ def plan_session(rows: SessionRows, content: bool) -> tuple[int, list[_Span]]:
         errors=s["errors"],
         subagents=s["subagents"],
     )
-    if content and s["title"]:
+    if t.content and s["title"]:
         _set(attrs, session__title=_clip(s["title"]))
     attrs.update(_usage([s]))
-    everything = [_Span(root, None, f"invoke_agent {SERVICE}", start, end, attrs)]
-    everything += prompt_spans + spans
-    for span in everything:
+    return _Span(t.root, None, f"invoke_agent {SERVICE}", start, end, attrs)
+
+
+def plan_session(rows: SessionRows, content: bool) -> tuple[int, list[_Span]]:
+    """The trace id and the spans of one session, root first."""
+    t = _Trace(rows, content)
+    inside = _subagent_spans(t) + _tool_spans(t) + _response_spans(t)
+    prompts = _prompt_spans(t, inside)
+    spans = [_session_span(t, [*prompts, *inside]), *prompts, *inside]
+    events = _error_events(t)
+    for span in spans:
         span.events = events.get(span.span_id, [])
-    return trace_id, everything
+    return t.trace_id, spans
 
 
 class TraceMaker:
