@@ -300,6 +300,12 @@ def test_a_rerun_sends_only_what_changed(api: Api, tmp_path: Path, receiver: Rec
         assert "add a discount field to the cart" in texts
         assert all("cctracer.prompt.text" not in s["attributes"] for s in receiver.batches[0])
 
+        # --since: the sessions started from that day (B2, on 2026-02-06)
+        third = receiver.url.replace("/v1/traces", "/third/v1/traces")
+        code, said, _ = otlp([*args[2:], "--endpoint", third, "--since", "2026-02-06"], env)
+        assert code == 0 and "1 sessions sent" in said and "0 unchanged" in said
+        assert {s["trace_id"] for s in receiver.batches[-1]} == {trace_id_of(BLOG_HASH, B2)}
+
 
 def test_unreachable_or_refused_is_one_line(api: Api, tmp_path: Path) -> None:
     env = env_for(tmp_path)
@@ -310,6 +316,10 @@ def test_unreachable_or_refused_is_one_line(api: Api, tmp_path: Path) -> None:
     assert (code, said) == (1, "")
     assert err.count("\n") == 1 and err.startswith(f"cctracer export otlp: cannot reach {nowhere}")
     assert "Traceback" not in err and time.monotonic() - started < 20
+    # a password in the URL is not shown either
+    secret_url = nowhere.replace("http://", "http://me:pw-secret@")
+    code, _, err = otlp(["--endpoint", secret_url, "--claude-dir", root], env)
+    assert code == 1 and "cannot reach" in err and "pw-secret" not in err
     # a refusal is not tried again, and a header's value is never shown, even echoed
     with Receiver(fail=EVERY, status=401, body=b"bad key sekrit-token-123") as r:
         code, said, err = otlp(
