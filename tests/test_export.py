@@ -13,7 +13,7 @@ import pytest
 
 from claude_code_tracer.index.exports import EXPORT_TABLES
 from claude_code_tracer.terminal.export import run_export, run_sql
-from helpers.api_fixtures import Api, api, last_entry
+from helpers.api_fixtures import Api, api, append_reply
 
 __all__ = ["api"]  # fixtures
 
@@ -107,31 +107,7 @@ def test_parquet_reads_back_with_the_apis_totals(api: Api, tmp_path: Path) -> No
 
     # one appended response: exactly its rows, only its day's files rewritten
     session = next(root.glob("projects/-srv-blog/b2*.jsonl"))
-    last = last_entry(session)
-    reply = {
-        **last,
-        "type": "assistant",
-        "uuid": "ffffffff-0000-4000-8000-00000000000f",
-        "parentUuid": last.get("uuid"),
-        "requestId": "req_appended",
-        "message": {
-            "id": "msg_appended",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-sonnet-4-5-20250929",
-            "content": [{"type": "text", "text": "one more"}],
-            "stop_reason": "end_turn",
-            "usage": {
-                "input_tokens": 7,
-                "output_tokens": 70,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 700,
-            },
-        },
-    }
-    reply.pop("toolUseResult", None)
-    with session.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(reply) + "\n")
+    last = append_reply(session)
     code, said, _ = export(
         ["parquet", str(out), "--claude-dir", str(root), "--machine", "laptop"], env
     )
@@ -221,6 +197,54 @@ def test_sql_reads_and_refuses_to_write(api: Api, tmp_path: Path) -> None:
         code, said, err = sql([query, "--claude-dir", root], env)
         assert (code, said) == (1, ""), query
         assert err.count("\n") == 1 and message in err, (query, err)
+
+
+def test_responses_belong_to_the_apis_prompts(api: Api, tmp_path: Path) -> None:
+    """Schema 2: each response names its prompt (or command) as the API counts them, and when
+    its request went out (the entry it answers), never after the response."""
+    env = env_for(tmp_path)
+    root = str(api.world.claude.root)
+    code, said, err = sql(
+        [
+            "SELECT p.project, p.session_id, p.uuid, p.kind, count(r.uuid) AS responses,"
+            " coalesce(sum(r.cost_usd), 0) AS cost FROM prompts p"
+            " LEFT JOIN responses r ON r.prompt_uuid = p.uuid AND r.session_id = p.session_id"
+            " WHERE p.agent_id = '' GROUP BY ALL",
+            "--json",
+            "--claude-dir",
+            root,
+        ],
+        env,
+    )
+    assert code == 0, err
+    exported = {(d["project"], d["session_id"], d["uuid"]): d for d in json.loads(said)}
+    listed = {}
+    for project in api.get("/api/projects")["projects"]:
+        for session in api.get(f"/api/projects/{project['path_hash']}/sessions")["sessions"]:
+            body = api.get(f"/api/sessions/{project['path_hash']}/{session['session_id']}/prompts")
+            for p in body["prompts"]:
+                if p["kind"] != "before_first_prompt":
+                    listed[(project["path_hash"], session["session_id"], p["uuid"])] = p
+    assert exported.keys() == listed.keys()
+    for key, p in listed.items():
+        got = exported[key]
+        assert (got["kind"], got["responses"]) == (p["kind"], p["responses"]), key
+        assert got["cost"] == pytest.approx(p["totalCost"], abs=1e-9), key
+    code, said, _ = sql(
+        [
+            "SELECT count(*) AS n, count(*) FILTER (WHERE start_time < ts) AS asked,"
+            " count(*) FILTER (WHERE start_time > ts) AS late,"
+            " count(*) FILTER (WHERE uuid IS NULL OR message_id IS NULL) AS unnamed"
+            " FROM responses",
+            "--json",
+            "--claude-dir",
+            root,
+        ],
+        env,
+    )
+    counts = json.loads(said)[0]
+    assert counts["late"] == counts["unnamed"] == 0
+    assert counts["asked"] == counts["n"] == 52  # each answers an entry before it
 
 
 def test_schema_and_bad_targets(api: Api, tmp_path: Path) -> None:

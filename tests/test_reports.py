@@ -564,6 +564,9 @@ def test_every_command_explains_its_options(capsys: pytest.CaptureFixture[str]) 
     for argv, options in (
         (["status", "--help"], ("--json", "--tz", "--claude-dir", "--token-limit", "--week-start")),
         (["report", "--help"], ("--active", "--sort", "--limit", "--cost-limit")),
+        (["export", "--help"], ("otlp", "--schema", "--since", "--machine")),
+        (["export", "otlp", "--help"], ("--endpoint", "--header", "--since", "--content")),
+        (["sql", "--help"], ("--json", "--csv", "--machine")),
     ):
         with pytest.raises(SystemExit) as exit_:
             main(argv)

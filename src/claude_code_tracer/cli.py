@@ -44,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="commands: `cctracer report daily|weekly|monthly|session|project` prints usage "
         "tables (or --json), `cctracer report blocks` the 5-hour windows; `cctracer status` "
         "prints one line for a shell prompt or Claude "
-        "Code's status line; `cctracer export parquet|csv DIR` writes the index's tables and "
-        "`cctracer sql QUERY` queries them. Each has its own --help.",
+        "Code's status line; `cctracer export parquet|csv DIR` writes the index's tables, "
+        "`cctracer export otlp --endpoint URL` sends the sessions to an OpenTelemetry "
+        "collector as traces, and `cctracer sql QUERY` queries the tables. Each has its own "
+        "--help.",
     )
     parser.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument(

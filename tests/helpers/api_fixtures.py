@@ -585,3 +585,35 @@ def last_entry(path: Path) -> dict[str, Any]:
         if isinstance(doc, dict) and doc.get("timestamp") and doc.get("uuid"):
             last = doc
     return last
+
+
+def append_reply(session: Path) -> dict[str, Any]:
+    """Append one billed answer to a transcript, after its last entry: `msg_appended:
+    req_appended`, Sonnet, 7 input, 70 output and 700 cache-read tokens. Returns that last
+    entry."""
+    last = last_entry(session)
+    reply = {
+        **last,
+        "type": "assistant",
+        "uuid": "ffffffff-0000-4000-8000-00000000000f",
+        "parentUuid": last.get("uuid"),
+        "requestId": "req_appended",
+        "message": {
+            "id": "msg_appended",
+            "type": "message",
+            "role": "assistant",
+            "model": SONNET,
+            "content": [{"type": "text", "text": "one more"}],
+            "stop_reason": "end_turn",
+            "usage": {
+                "input_tokens": 7,
+                "output_tokens": 70,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 700,
+            },
+        },
+    }
+    reply.pop("toolUseResult", None)
+    with session.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(reply) + "\n")
+    return last

@@ -4,13 +4,17 @@ partition) and the exporting machine's name. Rows are the ones the API counts: b
 responses once each, tool calls and errors and code changes once across copied files. The
 index's own tables are named with their database (`{db}`, the index's catalog): `cctracer sql`
 puts temporary views of the same names in front of them.
+
+Schema 2 (from 1): `responses` has `uuid`, `message_id`, `prompt_uuid` and `start_time`;
+`prompts` has `kind` and lists slash commands too (the prompts a response can belong to);
+`subagents` has `tool_use_id`, the call that started it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXPORT_SCHEMA_VERSION = 1
+EXPORT_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,21 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
         (
             *OF_AGENT,
             _c("ts", "TIMESTAMP", "UTC time of the response"),
+            _c(
+                "start_time",
+                "TIMESTAMP",
+                "when its request went out: the time of the entry it answers (a prompt, a tool "
+                "result), else `ts`",
+            ),
+            _c("uuid", "VARCHAR", "the response's line uuid"),
             _c("response_key", "VARCHAR", "message.id:requestId (or the line's own key)"),
+            _c("message_id", "VARCHAR", "the API's message id"),
+            _c(
+                "prompt_uuid",
+                "VARCHAR",
+                "the prompt (or command) it belongs to, `prompts.uuid`; NULL before the "
+                "session's first prompt",
+            ),
             _c("model", "VARCHAR", "model id as the transcript names it"),
             _c("input_tokens", "BIGINT", "input tokens"),
             _c("output_tokens", "BIGINT", "output tokens"),
@@ -73,11 +91,21 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
         ),
         """
         SELECT u.ts::DATE AS date, u.project_hash AS project, u.session_id, u.agent_id, u.ts,
-            u.usage_key AS response_key, u.model, u.input_tokens, u.output_tokens,
+            coalesce(least(a.asked, u.ts), u.ts) AS start_time, u.message_uuid AS uuid,
+            u.usage_key AS response_key, u.message_id, u.prompt_uuid, u.model,
+            u.input_tokens, u.output_tokens,
             u.cache_creation_tokens, u.cache_1h_tokens AS cache_creation_1h_tokens,
             u.cache_read_tokens, u.cost AS cost_usd, u.priced, u.source, u.is_sidechain,
             u.speed, u.service_tier
-        FROM {db}.main.usage u WHERE u.counted
+        FROM {db}.main.usage u
+        LEFT JOIN (
+            SELECT m.file_id, m.uuid, max(p.ts) AS asked
+            FROM {db}.main.messages m
+            JOIN {db}.main.messages p ON p.file_id = m.file_id AND p.uuid = m.parent_uuid
+            WHERE m.entry_type = 'assistant'
+            GROUP BY ALL
+        ) a ON a.file_id = u.file_id AND a.uuid = u.message_uuid
+        WHERE u.counted
         """,
     ),
     ExportTable(
@@ -110,18 +138,20 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         "prompts",
-        "one row per prompt a person typed (its text capped at 500 characters)",
+        "one row per prompt a person typed or slash command run (its text capped at 500 "
+        "characters)",
         (
             *OF_AGENT,
             _c("ts", "TIMESTAMP", "UTC time of the prompt"),
             _c("uuid", "VARCHAR", "the prompt's line uuid"),
+            _c("kind", "VARCHAR", "prompt or command"),
             _c("text", "VARCHAR", "the prompt, at most 500 characters"),
             _c("text_len", "INTEGER", "the prompt's full length"),
         ),
         """
         SELECT m.ts::DATE AS date, m.project_hash AS project, m.session_id, m.agent_id, m.ts,
-            m.uuid, left(m.text, 500) AS text, m.text_len
-        FROM {db}.main.messages m WHERE m.kind = 'prompt' AND NOT m.dup
+            m.uuid, m.kind, left(m.text, 500) AS text, m.text_len
+        FROM {db}.main.messages m WHERE m.kind IN ('prompt', 'command') AND NOT m.dup
         """,
     ),
     ExportTable(
@@ -155,6 +185,7 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
             _c("kind", "VARCHAR", "task, compact, inline, warmup or workflow"),
             _c("agent_type", "VARCHAR", "the subagent's type"),
             _c("description", "VARCHAR", "what it was asked"),
+            _c("tool_use_id", "VARCHAR", "the call that started it (`tool_calls.tool_use_id`)"),
             _c("start_time", "TIMESTAMP", "first entry (UTC)"),
             _c("end_time", "TIMESTAMP", "last entry (UTC)"),
             _c("tool_calls", "INTEGER", "tool calls"),
@@ -164,9 +195,9 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
         ),
         """
         SELECT a.start_time::DATE AS date, a.project_hash AS project, a.session_id, a.agent_id,
-            a.kind, a.agent_type, a.description, a.start_time, a.end_time, a.tool_calls,
-            a.errors, a.input_tokens, a.output_tokens, a.cache_creation_tokens,
-            a.cache_read_tokens, a.cost AS cost_usd
+            a.kind, a.agent_type, a.description, a.spawn_tool_use_id AS tool_use_id,
+            a.start_time, a.end_time, a.tool_calls, a.errors, a.input_tokens, a.output_tokens,
+            a.cache_creation_tokens, a.cache_read_tokens, a.cost AS cost_usd
         FROM {db}.main.agents a
         """,
     ),
@@ -231,4 +262,17 @@ FINGERPRINTS = """
 SELECT v.date, count(*) AS n, bit_xor(hash(v)) AS fingerprint
 FROM ({view}) v WHERE (?::DATE IS NULL OR v.date >= ?)
 GROUP BY v.date
+"""
+
+# per session (every date): how many rows, and a fingerprint of their content
+SESSION_FINGERPRINTS = """
+SELECT v.project, v.session_id, count(*) AS n, bit_xor(hash(v)) AS fingerprint
+FROM ({view}) v
+GROUP BY v.project, v.session_id
+"""
+
+# the rows of some sessions, each named `project/session_id` in the bound list
+OF_SESSIONS = """
+SELECT * FROM ({view}) v
+WHERE v.project || '/' || v.session_id IN (SELECT unnest(?::VARCHAR[]))
 """

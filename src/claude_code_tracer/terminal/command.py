@@ -394,6 +394,10 @@ def main(argv: Sequence[str]) -> int:
         return run_report(argv[1:])
     if argv and argv[0] == "status":
         return run_status(argv[1:])
+    if argv[:2] == ["export", "otlp"]:
+        from claude_code_tracer.terminal.otlp import run_otlp
+
+        return run_otlp(argv[2:])
     if argv and argv[0] in ("export", "sql"):
         from claude_code_tracer.terminal.export import run_export, run_sql
 

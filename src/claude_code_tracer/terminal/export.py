@@ -1,6 +1,6 @@
 """`cctracer export parquet|csv DIR` and `cctracer sql "SELECT ..."`: the index's facts as
 tables (`index.exports`) for the engines built for scale, and read-only SQL over the same
-tables."""
+tables. (`cctracer export otlp`, the traces, is `terminal.otlp`.)"""
 
 from __future__ import annotations
 
@@ -214,9 +214,11 @@ def export_parser() -> OneLineParser:
     p = OneLineParser(
         prog="cctracer export",
         description="The index's facts as tables: Parquet (hive-partitioned by date and "
-        "machine, incremental) or CSV, for DuckDB, Polars, Spark, Trino or ClickHouse.",
+        "machine, incremental) or CSV, for DuckDB, Polars, Spark, Trino or ClickHouse; or the "
+        "sessions as OpenTelemetry traces: `cctracer export otlp --endpoint URL` (its own "
+        "--help).",
     )
-    p.add_argument("format", nargs="?", choices=("parquet", "csv"), help="what to write")
+    p.add_argument("format", nargs="?", choices=("parquet", "csv", "otlp"), help="what to write")
     p.add_argument("dir", nargs="?", type=Path, help="the folder to write into")
     p.add_argument("--schema", action="store_true", help="print the tables and their columns")
     p.add_argument("--since", type=day, metavar="DATE", help="only days from DATE (UTC)")
@@ -238,6 +240,8 @@ def run_export(
     if args.schema:
         out.write(schema_text())
         return 0
+    if args.format == "otlp":
+        parser.error("otlp comes first: cctracer export otlp --endpoint URL [options]")
     if args.format is None or args.dir is None:
         parser.error("give a format (parquet or csv) and a folder, or --schema")
     try:
