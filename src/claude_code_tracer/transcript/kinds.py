@@ -74,9 +74,14 @@ REPORT_KINDS: tuple[ReportKind, ...] = get_args(ReportKind)
 # A row of the prompt report: a prompt, a slash command, or what came before a session's first.
 PromptKind = Literal["prompt", "command", "before_first_prompt"]
 PROMPT_KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
-# How prompts are listed: in the order they were typed, or the costliest first.
-PromptSort = Literal["time", "cost"]
+# How prompts are listed: in the order they were typed, or by cost, tokens, duration or
+# responses (the most first, unless asked otherwise).
+PromptSort = Literal["time", "cost", "tokens", "duration", "responses"]
 PROMPT_SORTS: tuple[PromptSort, ...] = get_args(PromptSort)
+# What a prompt's cost came from: the main thread's tokens of each kind, or its subagents (all
+# of their tokens); the largest is named in a line (`index.prompt_drivers`).
+CostDriver = Literal["cache_read", "cache_write", "input", "output", "subagents"]
+COST_DRIVERS: tuple[CostDriver, ...] = get_args(CostDriver)
 # Days a week can start on, Monday first (Python's weekday numbers).
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
