@@ -82,6 +82,13 @@ PROMPT_SORTS: tuple[PromptSort, ...] = get_args(PromptSort)
 # of their tokens); the largest is named in a line (`index.prompt_drivers`).
 CostDriver = Literal["cache_read", "cache_write", "input", "output", "subagents"]
 COST_DRIVERS: tuple[CostDriver, ...] = get_args(CostDriver)
+COST_DRIVER_LABELS: dict[CostDriver, str] = {
+    "cache_read": "cache reads",
+    "cache_write": "cache writes",
+    "input": "input",
+    "output": "output",
+    "subagents": "subagents",
+}
 # Days a week can start on, Monday first (Python's weekday numbers).
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
