@@ -244,9 +244,11 @@ def test_a_prompt_that_spawns_two_subagents_one_spawning_the_other(
         "cacheRead": approx(0.0665),
         "subagents": approx(0.022016),
         "largest": "cache_read",
+        "largestShare": round(0.0665 / 0.168331, 4),
         "summary": "40% cache reads of a 44.3k context over 3 responses",
     }
-    assert sum(v for k, v in p1["drivers"].items() if isinstance(v, float)) == approx(0.168331)
+    parts = ("input", "output", "cacheWrite", "cacheRead", "subagents")
+    assert sum(p1["drivers"][k] for k in parts) == approx(0.168331)
     assert not p1["interrupted"]
 
 

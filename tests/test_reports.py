@@ -484,7 +484,9 @@ PINNED = {
         FIGURES
         | {
             "projectPath",
+            "project",
             "sessionId",
+            "sessionTitle",
             "uuid",
             "kind",
             "text",

@@ -43,8 +43,11 @@ SELECT p.project_hash, p.session_id, p.uuid, p.kind, p.ts, p.text
 FROM p ANTI JOIN copies USING (project_hash, session_id, uuid)
 """
 
+# A response's time in its session's run of prompts: its own, or its subagent's start.
+AT_TS = "coalesce(CASE WHEN u.agent_id = '' THEN u.ts ELSE a.start_time END, u.ts)"
+
 # Each response's prompt: the last prompt at or before it (a subagent's: before its start).
-ASSIGN_PROMPTS = """
+ASSIGN_PROMPTS = f"""
 UPDATE usage SET prompt_uuid = m.uuid
 FROM (
     WITH a AS (
@@ -52,8 +55,7 @@ FROM (
         FROM agents JOIN _scope_sessions USING (project_hash, session_id)
     ), u AS (
         SELECT u.rowid AS rid, u.project_hash, u.session_id,
-            coalesce(CASE WHEN u.agent_id = '' THEN u.ts ELSE a.start_time END, u.ts,
-                TIMESTAMP '1970-01-01') AS at_ts
+            coalesce({AT_TS}, TIMESTAMP '1970-01-01') AS at_ts
         FROM usage u JOIN _scope_sessions USING (project_hash, session_id)
         LEFT JOIN a USING (project_hash, session_id, agent_id)
     )
@@ -70,7 +72,7 @@ _BILLED = f"""
 billed AS (
     SELECT u.project_hash, u.session_id, u.prompt_uuid AS uuid, u.agent_id, u.file_id,
         u.message_uuid, u.model, u.ts,
-        coalesce(CASE WHEN u.agent_id = '' THEN u.ts ELSE a.start_time END, u.ts) AS at_ts,
+        {AT_TS} AS at_ts,
         u.input_tokens, u.output_tokens, u.cache_creation_tokens, u.cache_read_tokens,
         u.input_tokens + u.cache_creation_tokens + u.cache_read_tokens AS context,
         u.cost,
@@ -87,20 +89,26 @@ billed AS (
 
 # A Skill call whose response counts costs what its prompt's work cost after it: the main
 # thread's later responses and the subagents started after it, or, for a call a subagent
-# made, that subagent's later responses.
+# made, that subagent's later responses. (Only the sessions with such calls are read.)
 SKILL_COSTS = f"""
 UPDATE tool_calls SET cost_after = x.cost
 FROM (
-    WITH {_BILLED.strip()},
-    c AS (
+    WITH c AS (
         SELECT c.rowid AS rid, c.project_hash, c.session_id, c.agent_id, c.ts, c.file_id,
-            c.message_uuid, b.uuid
+            c.message_uuid, u.prompt_uuid AS uuid
         FROM tool_calls c JOIN _scope_sessions USING (project_hash, session_id)
-        JOIN billed b ON b.file_id = c.file_id AND b.message_uuid = c.message_uuid
+        JOIN usage u ON u.file_id = c.file_id AND u.message_uuid = c.message_uuid AND u.counted
         WHERE c.name = 'Skill'
+    ), b AS (
+        SELECT u.project_hash, u.session_id, u.prompt_uuid AS uuid, u.agent_id, u.file_id,
+            u.message_uuid, u.ts, u.cost, {AT_TS} AS at_ts
+        FROM usage u SEMI JOIN (SELECT DISTINCT project_hash, session_id FROM c) s
+            USING (project_hash, session_id)
+        LEFT JOIN agents a USING (project_hash, session_id, agent_id)
+        WHERE u.counted
     )
     SELECT c.rid, coalesce(sum(b.cost::DECIMAL(38, 18)), 0)::DOUBLE AS cost
-    FROM c LEFT JOIN billed b
+    FROM c LEFT JOIN b
         ON b.project_hash = c.project_hash AND b.session_id = c.session_id
         AND b.uuid IS NOT DISTINCT FROM c.uuid
         AND NOT (b.file_id = c.file_id AND b.message_uuid = c.message_uuid)

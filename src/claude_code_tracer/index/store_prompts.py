@@ -11,7 +11,7 @@ from typing import Any
 from claude_code_tracer.index.cursor import ALL_TIME, BaseReader, Row, TimeRange
 from claude_code_tracer.index.models.reports import PromptReport
 from claude_code_tracer.index.queries import SORT_DIRECTIONS, SortOrder
-from claude_code_tracer.transcript.kinds import CostDriver, PromptSort
+from claude_code_tracer.transcript.kinds import COST_DRIVERS, CostDriver, PromptSort
 
 # ORDER BY of each sort (the direction formatted in); ties in the order they were typed
 PROMPT_SORTS: dict[PromptSort, str] = {
@@ -37,9 +37,14 @@ PROMPTS_WHERE = """
     AND (?::DOUBLE IS NULL OR cost >= ?)
 """
 PROMPT_PAGE = f"""
-SELECT * FROM prompts WHERE {PROMPTS_WHERE}
+SELECT x.*, j.project, s.session_title
+FROM (SELECT * FROM prompts WHERE {PROMPTS_WHERE} ORDER BY {{order}} LIMIT ? OFFSET ?) x
+LEFT JOIN (SELECT path_hash, project_path AS project FROM projects) j
+    ON j.path_hash = x.project_hash
+LEFT JOIN (SELECT project_hash AS s_project, session_id AS s_session, title AS session_title
+           FROM sessions) s
+    ON s.s_project = x.project_hash AND s.s_session = x.session_id
 ORDER BY {{order}}
-LIMIT ? OFFSET ?
 """
 PROMPT_TOTALS = f"""
 SELECT count(*) AS n, coalesce(sum(input_tokens), 0) AS input_tokens,
@@ -132,7 +137,9 @@ def prompt_row(r: Row) -> dict[str, Any]:
     prompt_tokens = f["input_tokens"] + f["cache_creation_tokens"] + f["cache_read_tokens"]
     return {
         "project_path": r["project_hash"],
+        "project": r["project"],
         "session_id": r["session_id"],
+        "session_title": r["session_title"],
         "uuid": r["uuid"],
         "kind": r["kind"],
         "text": r["text"],
@@ -176,13 +183,19 @@ def drivers(r: Row) -> dict[str, Any]:
         "output": float(r["output_cost"]),
         "subagents": float(r["subagent_cost"]),
     }
-    top = max(costs, key=lambda k: costs[k])
+    # the largest to the nano-dollar (float sums of equal parts differ in the last bits); of
+    # equal parts the first of COST_DRIVERS
+    top = max(COST_DRIVERS, key=lambda k: round(costs[k], 9))
     total = float(r["cost"])
     out: dict[str, Any] = {str(k): v for k, v in costs.items()}
-    out.update(largest=None, summary=None)
+    out.update(largest=None, largest_share=None, summary=None)
     if costs[top] > 0 and total > 0:
-        share = round(100 * costs[top] / total)
-        out.update(largest=top, summary=f"{share}% {driver_words(top, r)}")
+        share = costs[top] / total
+        out.update(
+            largest=top,
+            largest_share=round(share, 4),
+            summary=f"{100 * share:.0f}% {driver_words(top, r)}",
+        )
     return out
 
 

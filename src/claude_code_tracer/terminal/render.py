@@ -321,11 +321,10 @@ def render_blocks(report: BlockList, out: Console) -> None:
 
 def mostly(p: PromptRow) -> str:
     """The largest part of a prompt's cost and its share: `cache reads 81%`."""
-    largest = p.drivers.largest
-    if largest is None or not p.total_cost:
+    largest, share = p.drivers.largest, p.drivers.largest_share
+    if largest is None or share is None:
         return ""
-    share = 100 * getattr(p.drivers, largest) / p.total_cost
-    return f"{COST_DRIVER_LABELS[largest]} {share:.0f}%"
+    return f"{COST_DRIVER_LABELS[largest]} {100 * share:.0f}%"
 
 
 def render_prompts(report: PromptReport, out: Console) -> None:

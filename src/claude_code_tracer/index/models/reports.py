@@ -154,6 +154,7 @@ class CostDrivers(CamelModel):
     largest: CostDriver | None = Field(
         description=f"the largest of {spelled(COST_DRIVERS)}; None: the prompt cost nothing"
     )
+    largest_share: float | None = Field(description="the largest's share of the prompt's cost")
     summary: str | None = Field(
         description="the largest in words: `81% cache reads of a 180k context over 41 responses`"
     )
@@ -164,7 +165,9 @@ class PromptRow(UsageFigures):
     subagents included; `kind` before_first_prompt: what came before the session's first."""
 
     project_path: str = Field(description="the project folder name under projects/")
+    project: str | None = Field(description="the project's real path")
     session_id: str
+    session_title: str | None
     uuid: str | None = Field(description="the prompt's line; None before the first prompt")
     kind: PromptKind
     text: str | None = Field(description="the prompt, at most 300 characters")
