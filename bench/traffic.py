@@ -27,7 +27,7 @@ from procs import HarnessError, log
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 NO_HIT = "zq-no-such-text-7c1e"
-TABS = ("tools", "subagents", "skills", "changes", "errors", "commands")
+TABS = ("prompts", "tools", "subagents", "skills", "changes", "errors", "commands")
 PAGE_FALLBACK = (
     "/projects/{path_hash}",
     "/sessions/{path_hash}/{session_id}",
