@@ -48,7 +48,7 @@ from typing import Any
 import pytest
 
 from claude_code_tracer.demo.builder import ClaudeDir, Session, Usage, bash_op, folder_name
-from helpers.api_fixtures import HAIKU, OPUS, Api, open_api, z
+from helpers.api_fixtures import HAIKU, OPUS, Api, open_api, tok, z
 from helpers.index import IndexFactory
 
 ECON = "/home/dev/econ"
@@ -351,19 +351,12 @@ def test_git_branches_of_a_project(econ: Api) -> None:
         (b["branch"], b["sessions"], b["prompts"], b["responses"], b["tokens"], b["cost"])
         for b in body["branches"]
     ]
-
-    def tok(i: int, o: int, cc: int, cr: int) -> dict[str, int]:
-        return {
-            "input_tokens": i,
-            "output_tokens": o,
-            "cache_creation_input_tokens": cc,
-            "cache_read_input_tokens": cr,
-            "total_tokens": i + o + cc + cr,
-        }
-
+    # main: P1, P2 and P3 (cache writes 19,400 for 5 minutes, 11,000 for an hour)
+    main = tok(use(55, 3850, 19400, 11000, 621000))
+    docs = tok(use(15, 550, 0, 1000, 601000))  # P4, P5 and S2's P6
     assert got == [
-        ("main", 1, 3, 13, tok(55, 3850, 30400, 621000), approx(0.550211)),
-        ("feature/docs", 2, 3, 6, tok(15, 550, 1000, 601000), approx(0.324325)),
+        ("main", 1, 3, 13, main, approx(0.550211)),
+        ("feature/docs", 2, 3, 6, docs, approx(0.324325)),
     ]
     assert body["total"] == 2 and body["cost"] == approx(0.550211 + 0.324325)
     # a range: the second day holds S2 only
