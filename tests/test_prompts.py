@@ -40,6 +40,8 @@ $6.25 / $10 / $0.50, Haiku $1 / $5 / $1.25 / $2 / $0.10 per million:
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +50,7 @@ from typing import Any
 import pytest
 
 from claude_code_tracer.demo.builder import ClaudeDir, Session, Usage, bash_op, folder_name
+from claude_code_tracer.terminal.command import run_report
 from helpers.api_fixtures import HAIKU, OPUS, Api, open_api, tok, z
 from helpers.index import IndexFactory
 
@@ -454,3 +457,21 @@ def test_an_appended_line_rewrites_only_its_prompt(
     assert row == [{"responses": 2, "output_tokens": 80 + 10}]
     fresh = make_index(history.root, name="fresh")
     assert [r[1:] for r in fresh.rows(PROMPT_ROWS)] == [r[1:] for r in ix.rows(PROMPT_ROWS)]
+
+
+def test_the_terminal_report_reads_the_same_prompts(history: History, tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path / "home"), "XDG_CACHE_HOME": str(tmp_path / "cache"), "TZ": "UTC"}
+    root = str(history.root)
+
+    def report(*args: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = run_report(["prompts", "--claude-dir", root, *args], env=env, out=out, err=err)
+        assert code == 0, err.getvalue()
+        return code, out.getvalue()
+
+    doc = json.loads(report("--json", "--sort", "time", "--order", "desc")[1])
+    assert [p["text"] for p in doc["prompts"]][:2] == ["and the flaky one?", "run the whole suite"]
+    assert (doc["sort"], doc["order"], doc["total"]) == ("time", "desc", 6)
+    table = report("--limit", "3")[1]
+    # the largest part of each prompt's cost, and its share
+    assert "subagents 45%" in table and "cache reads 92%" in table and "cache reads 40%" in table
