@@ -20,12 +20,14 @@ import duckdb
 
 from claude_code_tracer.index.cost import COST_PART_SQL
 
-# The prompt lines of the sessions in scope (copies of another session's lines left out).
+# The prompt lines of the sessions in scope. A line another session of the project also holds
+# is a copy in all but the earliest file (by first entry, then path: the file whose copy of a
+# response counts, `rollups.DEDUP_USAGE`), and is that file's session's prompt only.
 PROMPT_LINES = """
 CREATE OR REPLACE TEMP TABLE _prompt_lines AS
 WITH p AS (
     SELECT m.project_hash, m.session_id, m.uuid, m.kind, m.ts, left(m.text, 300) AS text,
-        m.file_id, f.first_ts AS file_ts
+        f.first_ts AS file_ts, f.path
     FROM messages m JOIN _scope_sessions USING (project_hash, session_id)
     JOIN files f ON f.file_id = m.file_id
     WHERE NOT m.dup AND m.agent_id = '' AND m.ts IS NOT NULL
@@ -37,7 +39,7 @@ WITH p AS (
     JOIN files f ON f.file_id = o.file_id
     WHERE o.agent_id = '' AND o.kind IN ('prompt', 'command')
         AND (f.first_ts < p.file_ts OR (f.first_ts IS NOT NULL AND p.file_ts IS NULL)
-             OR (f.first_ts IS NOT DISTINCT FROM p.file_ts AND o.file_id < p.file_id))
+             OR (f.first_ts IS NOT DISTINCT FROM p.file_ts AND f.path < p.path))
 )
 SELECT p.project_hash, p.session_id, p.uuid, p.kind, p.ts, p.text
 FROM p ANTI JOIN copies USING (project_hash, session_id, uuid)
