@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from claude_code_tracer.index import queries as q
 from claude_code_tracer.index.models.projects import (
@@ -30,6 +31,20 @@ from claude_code_tracer.index.reads import (
     sum_tokens,
     tool_stats,
 )
+
+
+def uses(r: Row) -> dict[str, Any]:
+    """How often something was used over a range, in how many sessions, and at what cost (in
+    all, and on average over the uses that have a cost)."""
+    total = float(r["total_cost"])
+    return {
+        "count": int(r["n"]),
+        "sessions": int(r["sessions"]),
+        "first_used": r["first_used"],
+        "last_used": r["last_used"],
+        "total_cost": total,
+        "mean_cost": mean_of(total, int(r["costed"])),
+    }
 
 
 class ProjectReads(Reader):
@@ -116,13 +131,8 @@ class ProjectReads(Reader):
         skills = [
             ProjectSkill(
                 skill=r["skill"],
-                count=int(r["n"]),
                 errors=int(r["errors"]),
-                first_used=r["first_used"],
-                last_used=r["last_used"],
-                sessions=int(r["sessions"]),
-                total_cost=float(r["total_cost"]),
-                mean_cost=mean_of(float(r["total_cost"]), int(r["costed"])),
+                **uses(r),
             )
             for r in self._all(q.PROJECT_SKILLS, [path_hash, path_hash, *rng.params()])
         ]
@@ -140,12 +150,7 @@ class ProjectReads(Reader):
             CommandStat(
                 name=r["name"],
                 source=r["source"],
-                count=int(r["n"]),
-                sessions=int(r["sessions"]),
-                first_used=r["first_used"],
-                last_used=r["last_used"],
-                total_cost=float(r["total_cost"]),
-                mean_cost=mean_of(float(r["total_cost"]), int(r["costed"])),
+                **uses(r),
             )
             for r in self._all(q.PROJECT_COMMANDS, [path_hash, path_hash, *rng.params()])
         ]
