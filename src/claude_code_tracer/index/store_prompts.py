@@ -37,14 +37,16 @@ PROMPTS_WHERE = """
     AND (?::DOUBLE IS NULL OR cost >= ?)
 """
 PROMPT_PAGE = f"""
-SELECT x.*, j.project, s.session_title
-FROM (SELECT * FROM prompts WHERE {PROMPTS_WHERE} ORDER BY {{order}} LIMIT ? OFFSET ?) x
-LEFT JOIN (SELECT path_hash, project_path AS project FROM projects) j
-    ON j.path_hash = x.project_hash
-LEFT JOIN (SELECT project_hash AS s_project, session_id AS s_session, title AS session_title
-           FROM sessions) s
-    ON s.s_project = x.project_hash AND s.s_session = x.session_id
+SELECT * FROM prompts WHERE {PROMPTS_WHERE}
 ORDER BY {{order}}
+LIMIT ? OFFSET ?
+"""
+# the titles and project paths of the sessions of a page (a second small read, not a join: the
+# page's nested columns are not carried through one)
+PAGE_SESSIONS = """
+SELECT s.project_hash, s.session_id, s.title, p.project_path
+FROM sessions s LEFT JOIN projects p ON p.path_hash = s.project_hash
+WHERE s.session_id IN (SELECT unnest(?::VARCHAR[]))
 """
 PROMPT_TOTALS = f"""
 SELECT count(*) AS n, coalesce(sum(input_tokens), 0) AS input_tokens,
@@ -93,6 +95,10 @@ class PromptReads(BaseReader):
         sql = PROMPT_PAGE.format(order=PROMPT_SORTS[sort].format(dir=SORT_DIRECTIONS[direction]))
         rows = self._all(sql, [*where, limit, offset])
         totals = self._one(PROMPT_TOTALS, where) or {}
+        sessions = {
+            (r["project_hash"], r["session_id"]): r
+            for r in self._all(PAGE_SESSIONS, [sorted({r["session_id"] for r in rows})])
+        }
         return PromptReport.model_validate(
             {
                 "scope_project": project,
@@ -106,7 +112,9 @@ class PromptReads(BaseReader):
                 "offset": offset,
                 "limit": limit,
                 "total": int(totals.get("n") or 0),
-                "prompts": [prompt_row(r) for r in rows],
+                "prompts": [
+                    prompt_row(r, sessions.get((r["project_hash"], r["session_id"]))) for r in rows
+                ],
                 "totals": figures(totals),
             }
         )
@@ -131,15 +139,15 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def prompt_row(r: Row) -> dict[str, Any]:
-    """A `PromptRow` of a row of the `prompts` table, as plain data."""
+def prompt_row(r: Row, session: Row | None) -> dict[str, Any]:
+    """A `PromptRow` of a row of the `prompts` table (and of its session's), as plain data."""
     f = figures(r)
     prompt_tokens = f["input_tokens"] + f["cache_creation_tokens"] + f["cache_read_tokens"]
     return {
         "project_path": r["project_hash"],
-        "project": r["project"],
+        "project": session and session["project_path"],
         "session_id": r["session_id"],
-        "session_title": r["session_title"],
+        "session_title": session and session["title"],
         "uuid": r["uuid"],
         "kind": r["kind"],
         "text": r["text"],
