@@ -40,7 +40,7 @@ SEARCH_QUERIES = (
     ("no-hit", NO_HIT),
 )
 SEARCH_ROUTES = ("/api/search", "/search")  # timed with SEARCH_QUERIES, not bare
-TABS = ("tools", "subagents", "skills", "changes", "errors", "commands")
+TABS = ("prompts", "tools", "subagents", "skills", "changes", "errors", "commands")
 PAGE_FALLBACK = (
     "/projects/{path_hash}",
     "/sessions/{path_hash}/{session_id}",

@@ -482,11 +482,18 @@ def test_project_skills(api: Api) -> None:
                 "first_used": when,
                 "last_used": when,
                 "sessions": 1,
+                "total_cost": 0.0,
+                "mean_cost": 0.0,
             }
         ],
         "total": 1,
+        "total_cost": 0.0,
     }
-    assert api.get(f"/api/projects/{BLOG_HASH}/skills") == {"skills": [], "total": 0}
+    assert api.get(f"/api/projects/{BLOG_HASH}/skills") == {
+        "skills": [],
+        "total": 0,
+        "total_cost": 0.0,
+    }
     assert api.get(f"/api/projects/{SHOP_HASH}/skills", since="2026-02-03")["total"] == 0
 
 

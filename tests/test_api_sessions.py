@@ -17,6 +17,7 @@ from helpers.api_fixtures import (
     BLOG_HASH,
     HAIKU,
     OPUS,
+    REVIEW_PR,
     SHOP,
     SHOP_HASH,
     SONNET,
@@ -30,6 +31,7 @@ from helpers.api_fixtures import (
     approx_json,
     at,
     cost,
+    cost_of,
     session_summary,
     task_agent_summary,
     tok,
@@ -255,6 +257,9 @@ def test_session_skills(api: Api, world: World) -> None:
                 "errors": 0,
                 "first_used": when,
                 "last_used": when,
+                # the skill is the first prompt's last step: nothing is billed after it
+                "total_cost": 0.0,
+                "mean_cost": 0.0,
             }
         ],
         "calls": [
@@ -266,6 +271,7 @@ def test_session_skills(api: Api, world: World) -> None:
                 "agent_id": None,
                 "is_error": False,
                 "duration_ms": 200,
+                "cost": 0.0,
             }
         ],
         "total": 1,
@@ -399,11 +405,16 @@ def test_session_commands_of_every_source(api: Api, world: World) -> None:
     ]
     assert body["commands"][0]["message_uuid"] == world.lines["a1_command"]["uuid"]
     assert body["total"] == 3
-    assert body["by_name"] == [
-        {"value": "/review-pr", "count": 1},
-        {"value": "/model", "count": 1},
-        {"value": "!", "count": 1},
-    ]
+    # the slash command costs what the prompt it started cost; a local or ! command starts none
+    review = cost_of(REVIEW_PR)
+    assert [c["cost"] for c in body["commands"]] == [pytest.approx(review, abs=1e-12), None, None]
+    assert body["by_name"] == approx_json(
+        [
+            {"value": "/review-pr", "count": 1, "total_cost": review, "mean_cost": review},
+            {"value": "/model", "count": 1, "total_cost": 0.0, "mean_cost": None},
+            {"value": "!", "count": 1, "total_cost": 0.0, "mean_cost": None},
+        ]
+    )
     assert api.get(url("A3", "/commands")) == {"commands": [], "total": 0, "by_name": []}
 
 

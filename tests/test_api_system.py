@@ -53,10 +53,23 @@ COVERED: dict[str, list[str]] = {
     "/api/reports/monthly": ["test_reports::test_the_api_serves_each_report"],
     "/api/reports/session": ["test_reports::test_a_report_asks_the_running_server"],
     "/api/reports/project": ["test_reports::test_the_api_serves_each_report"],
-    "/api/prompts": ["test_reports::test_prompts_add_up_to_their_sessions"],
-    "/api/projects/{path_hash}/prompts": ["test_reports::test_prompts_add_up_to_their_sessions"],
+    "/api/prompts": [
+        "test_reports::test_prompts_add_up_to_their_sessions",
+        "test_prompts::test_the_prompt_list_sorts_pages_and_filters",
+    ],
+    "/api/projects/{path_hash}/prompts": [
+        "test_reports::test_prompts_add_up_to_their_sessions",
+        "test_prompts::test_a_resumed_session_counts_the_copied_lines_once",
+    ],
+    "/api/projects/{path_hash}/branches": ["test_prompts::test_git_branches_of_a_project"],
+    "/api/projects/{path_hash}/commands": [
+        "test_prompts::test_a_slash_command_costs_the_prompt_it_started"
+    ],
+    "/api/commands": ["test_prompts::test_a_slash_command_costs_the_prompt_it_started"],
+    "/api/skills": ["test_prompts::test_a_skill_invoked_mid_prompt_costs_what_followed_it"],
     "/api/sessions/{path_hash}/{session_id}/prompts": [
-        "test_reports::test_prompts_add_up_to_their_sessions"
+        "test_reports::test_prompts_add_up_to_their_sessions",
+        "test_prompts::test_the_prompts_of_a_session_in_order",
     ],
     "/api/blocks": ["test_windows::test_the_api_answers_with_the_injected_clock"],
     "/api/weekly": ["test_windows::test_the_api_answers_with_the_injected_clock"],

@@ -204,7 +204,16 @@ def test_project_page(tab: Tab) -> None:
     expect(page.locator("h1")).to_have_text("shop")
     expect(page.locator("#sessions td.title-cell a")).to_have_text("Fix the checkout total")
     assert charts_drawn(page) == 2
+    expect(page.locator("[data-testid=branches] tbody tr")).to_have_count(1)
     tab.shot("project")
+    # the costliest prompt links to its row in the session's Prompts tab
+    top = page.locator("[data-testid=top-prompts] tbody tr").first
+    top.locator("td").nth(1).locator("a").click()
+    page.wait_for_load_state("load")
+    anchor = page.url.split("#", 1)[1]
+    expect(page.locator(f"#{anchor}")).to_be_visible()
+    expect(page.locator("a[data-sort=cost]")).to_have_class("on")
+    page.go_back()
     page.locator("#sessions th a", has_text="Cost").click()
     expect(page).to_have_url(re.compile(r"sort=cost"))
     page.locator("#sessions td.title-cell a").click()
@@ -437,9 +446,30 @@ def test_live_overview_totals_move(tab_factory: Any, live: Any) -> None:
     page = tab.page
     connected(page)
     expect(page.locator("#stats .stat-value").first).to_have_text("$2.15")
+    expect(page.locator("[data-testid=top-prompts]")).not_to_contain_text("one more")
     append_reply(history, "one more")  # + $0.2505
     expect(page.locator("#stats .stat-value").first).to_have_text("$2.40", timeout=3_000)
     assert charts_drawn(page) == 2
+    # the new prompt takes its place among the most expensive
+    expect(page.locator("[data-testid=top-prompts]")).to_contain_text("one more")
+    tab.clean()
+
+
+def test_live_prompts_tab_adds_the_new_prompt_and_keeps_rows_open(
+    tab_factory: Any, live: Any
+) -> None:
+    history, server = live
+    tab = tab_factory(server.url).open(f"{SESSION}?tab=prompts")
+    page = tab.page
+    connected(page)
+    rows = page.locator("[data-testid=prompt-list] .prompt-row")
+    count = rows.count()
+    rows.first.locator("summary").click()
+    expect(rows.first.locator("[data-testid=prompt-drivers]")).to_be_visible()
+    append_reply(history, "and the receipts")
+    expect(rows).to_have_count(count + 1, timeout=3_000)
+    expect(rows.last).to_contain_text("and the receipts")
+    expect(rows.first.locator("[data-testid=prompt-drivers]")).to_be_visible()
     tab.clean()
 
 
@@ -615,6 +645,14 @@ def test_prompts_tab_ranks_expands_and_jumps_to_the_timeline(tab: Tab, server: L
     expect(first.locator("[data-testid=prompt-facts]")).to_be_visible()
     expect(first.locator("[data-testid=prompt-facts]")).to_contain_text(
         f"{costliest['responses']:,}"
+    )
+    # its drivers: the five parts of its cost, the largest named in a line
+    drivers = first.locator("[data-testid=prompt-drivers]")
+    expect(drivers).to_be_visible()
+    expect(drivers.locator(".tlegend li")).to_have_count(5)
+    expect(drivers.locator(".tlegend li.largest")).to_have_count(1)
+    expect(first.locator("[data-testid=prompt-driver]")).to_contain_text(
+        costliest["drivers"]["summary"]
     )
     first.locator("a.go").click()
     page.wait_for_load_state("load")

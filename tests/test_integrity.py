@@ -319,8 +319,9 @@ def test_damage_deep_inside_the_index_is_found_and_rebuilt(
         expected = cur.execute("SELECT sum(output_tokens), count(*) FROM usage").fetchall()
     first.db.close()
     data = bytearray(settings.db_path.read_bytes())
-    middle = len(data) // 2
-    data[middle : middle + 8192] = bytes(range(256)) * 32
+    inside = data.find(b"x" * 500)  # a block of the messages table: every read reaches it
+    assert inside > 4096 * 3  # past the headers
+    data[inside : inside + 8192] = bytes(range(256)) * 32
     settings.db_path.write_bytes(bytes(data))
 
     second = Runtime(settings)  # the header is intact: it opens

@@ -11,7 +11,7 @@ from typing import Any, get_args
 import pytest
 
 from claude_code_tracer.config import Settings
-from claude_code_tracer.index import queries, rollups
+from claude_code_tracer.index import prompt_facts, queries, rollups, store_prompts
 from claude_code_tracer.index.models.system import INDEX_STATES, IndexState
 from claude_code_tracer.ingest.discovery import discover
 from claude_code_tracer.ingest.sync import IndexStatus
@@ -37,6 +37,8 @@ def enum(schema: dict[str, Any], path: str, name: str) -> list[str]:
 
 
 def test_the_allow_lists_are_the_types_of_their_keys() -> None:
+    assert get_args(kinds.PromptSort) == tuple(store_prompts.PROMPT_SORTS)
+    assert get_args(kinds.PromptSort) == tuple(store_prompts.DEFAULT_ORDER)
     assert get_args(queries.ProjectSort) == tuple(queries.PROJECT_SORTS)
     assert get_args(queries.SessionSort) == tuple(queries.SESSION_SORTS)
     assert get_args(queries.SortOrder) == tuple(queries.SORT_DIRECTIONS)
@@ -51,6 +53,12 @@ def test_the_api_takes_the_enumerations(schema: dict[str, Any]) -> None:
     sessions = "/api/projects/{path_hash}/sessions"
     assert enum(schema, sessions, "sort") == list(queries.SESSION_SORTS)
     assert enum(schema, sessions, "order") == list(queries.SORT_DIRECTIONS)
+    for prompts in ("/api/prompts", "/api/projects/{path_hash}/prompts"):
+        assert enum(schema, prompts, "sort") == list(kinds.PROMPT_SORTS)
+        assert enum(schema, prompts, "order") == list(queries.SORT_DIRECTIONS)
+    drivers = schema["components"]["schemas"]["CostDrivers"]["properties"]["largest"]
+    assert next(o["enum"] for o in drivers["anyOf"] if "enum" in o) == list(kinds.COST_DRIVERS)
+    assert set(kinds.COST_DRIVER_LABELS) == set(kinds.COST_DRIVERS)
     models = schema["components"]["schemas"]
     assert models["CommandEntry"]["properties"]["source"]["enum"] == list(kinds.COMMAND_SOURCES)
     assert models["CodeChange"]["properties"]["change_type"]["enum"] == list(kinds.CHANGE_TYPES)
@@ -73,6 +81,11 @@ def test_the_sql_computes_only_listed_kinds() -> None:
     assert case is not None
     assert sql_values(case.group(1)) == set(kinds.AGENT_KINDS)
     assert sql_values(queries.STATUS_SQL) == set(kinds.SESSION_STATUSES)
+    # a prompt's kind is its line's (a message kind), or the work before the first prompt
+    lines = set(re.findall(r"m\.kind = '(\w+)'", prompt_facts.PROMPT_LINES))
+    before = set(re.findall(r"NULL, '(\w+)'", prompt_facts.BUILD_PROMPTS))
+    assert lines <= set(kinds.KINDS)
+    assert lines | before == set(kinds.PROMPT_KINDS)
 
 
 def test_discovery_names_every_file_kind(tmp_path: Path) -> None:

@@ -220,6 +220,17 @@ def test_project_page(client: TestClient) -> None:
     assert "<td>Explore</td>" in html
     assert '<td class="mono">commit-helper</td>' in html
     assert "Opus 4.6</span>" in html
+    # the most expensive prompts: the first is six Opus responses, the Explore agent and the
+    # compaction ($1.5030 + $0.0723 + $0.0625); its markup shows as text
+    top = html.split('data-testid="top-prompts"', 1)[1].split("</table>", 1)[0]
+    assert top.count("<tr>") == 4  # the header and three prompts
+    assert "Why does checkout fail? &lt;script&gt;alert(1)&lt;/script&gt;" in top
+    assert money_span("$1.637800", "$1.64") in top
+    assert "cache reads" in top
+    # what the skill and the slash command cost; the branch of every response
+    assert re.search(r'commit-helper</td>(.|\n)*?title="\$0.062500">\$0.06</span>', html)
+    assert re.search(r'<code class="cmd">/review</code>(.|\n)*?title="\$0.250500"', html)
+    assert "<code>fix-total</code>" in html
     assert_safe(html)
 
 

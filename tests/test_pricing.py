@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from claude_code_tracer.demo.builder import ClaudeDir, Usage
-from claude_code_tracer.index import queries, rollups
+from claude_code_tracer.index import prompt_facts, queries, rollups, store_prompts
 from claude_code_tracer.pricing import (
     PriceBook,
     PriceTable,
@@ -412,10 +412,12 @@ def test_every_cost_total_is_a_decimal_sum() -> None:
     digit however it was read."""
     assert (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3)  # why
     checked = 0
-    for module in (queries, rollups):
+    for module in (queries, rollups, prompt_facts, store_prompts):
         for name, sql in vars(module).items():
-            if isinstance(sql, str) and re.search(r"sum\(\(?(\w+\.)?cost", sql):
+            if not isinstance(sql, str):
+                continue
+            # a sum of any cost column: `sum(cost`, `sum(u.cost_after`, `sum(input_cost` ...
+            for term in re.finditer(r"sum\(\(?[\w.]*cost\w*(::DECIMAL\(38, 18\))?", sql):
                 checked += 1
-                assert not re.search(r"sum\((\w+\.)?cost\)", sql), f"{module.__name__}.{name}"
-                assert "cost::DECIMAL(38, 18)" in sql, f"{module.__name__}.{name}"
-    assert checked >= 10
+                assert term.group(1), f"{module.__name__}.{name}: {term.group(0)}"
+    assert checked >= 20

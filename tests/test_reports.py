@@ -484,7 +484,9 @@ PINNED = {
         FIGURES
         | {
             "projectPath",
+            "project",
             "sessionId",
+            "sessionTitle",
             "uuid",
             "kind",
             "text",
@@ -493,6 +495,16 @@ PINNED = {
             "durationSeconds",
             "subagents",
             "subagentCost",
+            "interrupted",
+            "toolCalls",
+            "tools",
+            "models",
+            "agents",
+            "firstContext",
+            "lastContext",
+            "cacheHitRate",
+            "outputShare",
+            "drivers",
         },
     ),
 }

@@ -384,6 +384,12 @@ SUBAGENT_USAGE: dict[str, dict[str, list[str]]] = {
 }
 
 
+# A1's `/review-pr 42` owns every response until the next prompt ("now the tests"): the reply,
+# the spawn and its Explore subagent, and the compaction call (the local `/model` and the `!`
+# command between them start no work of their own)
+REVIEW_PR = {OPUS: ["a1_reply", "a1_spawn", "a1_compact"], HAIKU: A1_HAIKU}
+
+
 def usage_of(by_model: dict[str, list[str]]) -> Usage:
     return total(*(U[n] for names in by_model.values() for n in names))
 

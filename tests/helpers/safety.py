@@ -304,6 +304,8 @@ class Crawl:
             self.get(path)
         for path in ("/api/metrics/models", "/api/metrics/daily", "/api/metrics/aggregate"):
             self.get(path)
+        for path in ("/api/prompts", "/api/commands", "/api/skills"):
+            self.get(path)
         self.get("/", html=True)
         self.get("/", "range=all", html=True)
         self.get("/pricing", html=True)
@@ -313,7 +315,7 @@ class Crawl:
         return self.statuses
 
     def project(self, h: str) -> None:
-        for part in ("metrics", "tools", "subagents", "skills"):
+        for part in ("metrics", "tools", "subagents", "skills", "commands", "branches", "prompts"):
             self.get(f"/api/projects/{h}/{part}")
         self.get(f"/api/metrics/daily/{h}")
         self.get("/api/metrics/aggregate", f"project_hash={h}")
@@ -325,8 +327,10 @@ class Crawl:
         base = f"/api/sessions/{h}/{sid}"
         for part in ("", "/messages/filters", "/metrics", "/tools", "/skills"):
             self.get(base + part)
-        for part in ("/code-changes", "/errors", "/commands"):
+        for part in ("/code-changes", "/errors", "/commands", "/prompts"):
             self.get(base + part)
+        for tab in ("prompts", "skills", "commands"):
+            self.get(f"/sessions/{h}/{sid}", f"tab={tab}", html=True)
         messages = self.listing(f"{base}/messages", "messages")
         self.messages(base, f"/sessions/{h}/{sid}", messages)
         for agent in self.listing(f"{base}/subagents", "subagents"):

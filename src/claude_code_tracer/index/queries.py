@@ -316,9 +316,11 @@ LIMIT 1
 AGENT_EXISTS = "SELECT 1 FROM agents WHERE project_hash = ? AND session_id = ? AND agent_id = ?"
 
 SKILL_CALLS = """
-SELECT c.skill, c.tool_use_id, c.ts, c.message_uuid, c.agent_id, c.is_error, c.duration_ms
+SELECT c.skill, c.tool_use_id, c.ts, c.message_uuid, c.agent_id, c.is_error, c.duration_ms,
+    c.cost_after
 FROM (SELECT DISTINCT ON (tool_use_id) * FROM tool_calls
-      WHERE project_hash = ? AND session_id = ? AND name = 'Skill') c
+      WHERE project_hash = ? AND session_id = ? AND name = 'Skill'
+      ORDER BY tool_use_id, cost_after NULLS LAST) c
 ORDER BY c.ts NULLS LAST, c.tool_use_id
 """
 
@@ -338,11 +340,14 @@ WHERE (?::VARCHAR IS NULL OR category = ?)
 ORDER BY ts NULLS LAST, file_id, line_no
 """
 
+# a slash command typed as a prompt costs what that prompt cost
 COMMANDS_OF_SESSION = """
-SELECT name, args, source, ts, message_uuid, agent_id
+SELECT c.name, c.args, c.source, c.ts, c.message_uuid, c.agent_id, p.cost
 FROM (SELECT DISTINCT ON (agent_id, message_uuid) * FROM commands
-      WHERE project_hash = ? AND session_id = ?)
-ORDER BY ts NULLS LAST, file_id, line_no
+      WHERE project_hash = ? AND session_id = ?) c
+LEFT JOIN prompts p ON c.source = 'prompt' AND p.project_hash = c.project_hash
+    AND p.session_id = c.session_id AND p.uuid = c.message_uuid
+ORDER BY c.ts NULLS LAST, c.file_id, c.line_no
 """
 
 COMPACTIONS_OF_SESSION = """
@@ -427,15 +432,52 @@ GROUP BY ALL
 ORDER BY cost DESC, n DESC, agent_type, a.kind
 """
 
+# (placeholders: project or NULL for every project, since, since, until, until)
 PROJECT_SKILLS = """
 SELECT coalesce(c.skill, '?') AS skill, count(*) AS n,
     count(*) FILTER (WHERE c.is_error) AS errors, min(c.ts) AS first_used,
-    max(c.ts) AS last_used, count(DISTINCT c.session_id) AS sessions
-FROM (SELECT DISTINCT ON (session_id, tool_use_id) * FROM tool_calls
-      WHERE project_hash = ? AND name = 'Skill'
-        AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?)) c
+    max(c.ts) AS last_used, count(DISTINCT c.project_hash || '/' || c.session_id) AS sessions,
+    coalesce(sum(c.cost_after::DECIMAL(38, 18))::DOUBLE, 0.0) AS total_cost,
+    count(c.cost_after) AS costed
+FROM (SELECT DISTINCT ON (project_hash, session_id, tool_use_id) * FROM tool_calls
+      WHERE (?::VARCHAR IS NULL OR project_hash = ?) AND name = 'Skill'
+        AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?)
+      ORDER BY project_hash, session_id, tool_use_id, cost_after NULLS LAST) c
 GROUP BY ALL
-ORDER BY n DESC, skill
+ORDER BY total_cost DESC, n DESC, skill
+"""
+
+# Commands typed over a range, by name and source; a slash command typed as a prompt costs
+# what that prompt cost (placeholders as PROJECT_SKILLS)
+PROJECT_COMMANDS = """
+SELECT c.name, c.source, count(*) AS n,
+    count(DISTINCT c.project_hash || '/' || c.session_id) AS sessions,
+    min(c.ts) AS first_used, max(c.ts) AS last_used,
+    coalesce(sum(p.cost::DECIMAL(38, 18))::DOUBLE, 0.0) AS total_cost, count(p.cost) AS costed
+FROM (SELECT DISTINCT ON (project_hash, session_id, agent_id, message_uuid) * FROM commands
+      WHERE (?::VARCHAR IS NULL OR project_hash = ?)
+        AND (?::TIMESTAMP IS NULL OR ts >= ?) AND (?::TIMESTAMP IS NULL OR ts < ?)) c
+LEFT JOIN prompts p ON c.source = 'prompt' AND p.project_hash = c.project_hash
+    AND p.session_id = c.session_id AND p.uuid = c.message_uuid
+GROUP BY ALL
+ORDER BY total_cost DESC, n DESC, c.name, c.source
+"""
+
+# A project's git branches: the responses recorded on each over a range (placeholders:
+# project, since, since, until, until)
+PROJECT_BRANCHES = """
+SELECT u.git_branch AS branch, count(DISTINCT u.session_id) AS sessions,
+    count(DISTINCT u.session_id || '/' || u.prompt_uuid) AS prompts, count(*) AS responses,
+    sum(u.input_tokens) AS input_tokens, sum(u.output_tokens) AS output_tokens,
+    sum(u.cache_creation_tokens) AS cache_creation_tokens,
+    sum(u.cache_read_tokens) AS cache_read_tokens,
+    sum(u.cost::DECIMAL(38, 18))::DOUBLE AS cost, min(u.ts) AS first_activity,
+    max(u.ts) AS last_activity
+FROM usage u
+WHERE u.counted AND u.project_hash = ?
+  AND (?::TIMESTAMP IS NULL OR u.ts >= ?) AND (?::TIMESTAMP IS NULL OR u.ts < ?)
+GROUP BY u.git_branch
+ORDER BY cost DESC, responses DESC, branch NULLS LAST
 """
 
 # every model of the history, in the order it first answered (the dashboard's colour order)

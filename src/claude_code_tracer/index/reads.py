@@ -77,6 +77,19 @@ def cache_hit_rate(t: Tokens) -> float | None:
     return round(t.cache_read_input_tokens / prompt, 4) if prompt else None
 
 
+def cost_stat(costs: Sequence[float | None]) -> dict[str, Any]:
+    """`total_cost` and `mean_cost` of some uses (those without a cost count in neither)."""
+    known = [c for c in costs if c is not None]
+    return {
+        "total_cost": sum(known),
+        "mean_cost": sum(known) / len(known) if known else None,
+    }
+
+
+def mean_of(total: float, n: int) -> float | None:
+    return total / n if n else None
+
+
 def scope(project: str | None, session: str | None) -> list[Any]:
     return [project, project, session, session]
 

@@ -3,6 +3,7 @@
 * usage de-duplication across all files (`counted`);
 * display order and copies of messages (`seq`, `dup`);
 * tool calls paired with their results (duration, error);
+* each response's prompt, and each prompt's facts (`index.prompt_facts`);
 * the per-agent, per-session and per-project roll-ups the API reads.
 
 Costs are summed as decimals (`sum(cost::DECIMAL(38, 18))`): a sum of floats depends on the
@@ -18,7 +19,7 @@ from __future__ import annotations
 import duckdb
 
 from claude_code_tracer.index.cost import COST_SQL
-from claude_code_tracer.index.prompt_facts import ASSIGN_PROMPTS
+from claude_code_tracer.index.prompt_facts import refresh_prompts
 from claude_code_tracer.index.task_results import MATCH_TASK_RESULTS
 
 SCOPE_TABLES = (
@@ -478,6 +479,6 @@ def refresh(cur: duckdb.DuckDBPyConnection, *, full: bool) -> None:
     cur.execute(INSERT_USAGE_BUCKETS)
     cur.execute(INSERT_ACTIVITY_BUCKETS)
     cur.execute(INSERT_AGENTS)
-    cur.execute(ASSIGN_PROMPTS)
+    refresh_prompts(cur, full=full)
     cur.execute(INSERT_SESSIONS)
     cur.execute(INSERT_PROJECTS)

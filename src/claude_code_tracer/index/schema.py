@@ -19,7 +19,7 @@ from claude_code_tracer.transcript.rows import FACT_TABLES, FILES, TableSpec
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 19
+SCHEMA_VERSION = 20
 
 
 # Derived columns appended to fact tables, filled by the roll-ups (`index.rollups`), with the
@@ -43,6 +43,8 @@ DERIVED_COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("duration_ms", "BIGINT", "NULL"),
         ("is_error", "BOOLEAN", "NULL"),
         ("error_kind", "VARCHAR", "NULL"),
+        # a Skill call whose response counts: what its prompt's work cost after it
+        ("cost_after", "DOUBLE", "NULL"),
     ),
 }
 
@@ -133,6 +135,51 @@ CREATE TABLE projects (
 )
 """
 
+# One row per prompt (or slash command) of a session's main thread, and one for the work before
+# its first prompt (uuid NULL): everything billed until the next prompt, its subagents included
+# (`index.prompt_facts`). The main thread's cost by kind of token and the subagents' cost add up
+# to `cost`; the context is a main-thread response's input + cache write + cache read tokens.
+PROMPTS_TABLE = """
+CREATE TABLE prompts (
+    project_hash VARCHAR,
+    session_id VARCHAR,
+    uuid VARCHAR,
+    kind VARCHAR,              -- kinds.PromptKind
+    ts TIMESTAMP,              -- when it was typed; before the first prompt: the first response
+    text VARCHAR,
+    last_activity TIMESTAMP,   -- its last response, tool result or subagent entry
+    duration_seconds DOUBLE,
+    responses INTEGER,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cache_creation_tokens BIGINT,
+    cache_read_tokens BIGINT,
+    total_tokens BIGINT,
+    cost DOUBLE,
+    main_responses INTEGER,
+    main_input_tokens BIGINT,
+    main_output_tokens BIGINT,
+    main_cache_creation_tokens BIGINT,
+    main_cache_read_tokens BIGINT,
+    input_cost DOUBLE,
+    output_cost DOUBLE,
+    cache_write_cost DOUBLE,
+    cache_read_cost DOUBLE,
+    subagents INTEGER,
+    subagent_cost DOUBLE,
+    first_context BIGINT,
+    last_context BIGINT,
+    tool_calls INTEGER,
+    interrupted BOOLEAN,
+    tools STRUCT(name VARCHAR, calls INTEGER)[],
+    models STRUCT(model VARCHAR, responses INTEGER, input_tokens BIGINT, output_tokens BIGINT,
+        cache_creation_tokens BIGINT, cache_read_tokens BIGINT, cost DOUBLE)[],
+    agents STRUCT(agent_id VARCHAR, kind VARCHAR, agent_type VARCHAR, description VARCHAR,
+        responses INTEGER, input_tokens BIGINT, output_tokens BIGINT,
+        cache_creation_tokens BIGINT, cache_read_tokens BIGINT, cost DOUBLE)[]
+)
+"""
+
 MODEL_PRICES_TABLE = """
 CREATE TABLE model_prices (
     model VARCHAR,
@@ -198,6 +245,7 @@ def fact_table_ddl(spec: TableSpec) -> str:
 def schema_ddl() -> list[str]:
     """Every statement that creates the index, in order."""
     ddl = [META_TABLE, fact_table_ddl(FILES), SESSIONS_TABLE, AGENTS_TABLE, PROJECTS_TABLE]
+    ddl += [PROMPTS_TABLE]
     ddl += [MODEL_PRICES_TABLE, USAGE_BUCKETS_TABLE, ACTIVITY_BUCKETS_TABLE]
     ddl += [fact_table_ddl(spec) for spec in FACT_TABLES]
     return ddl

@@ -3,8 +3,8 @@
 One `Store` per request, around that request's own cursor. The JSON routes and the HTML pages
 both call these methods, so they can never disagree. The reads are grouped by family:
 `index.store_projects`, `index.store_sessions` (with message lists, `index.messages`),
-`index.store_metrics`, `index.store_accuracy`, `index.store_reports` and
-`index.store_windows`, on the shared `index.reads.Reader`.
+`index.store_metrics`, `index.store_accuracy`, `index.store_reports`,
+`index.store_windows` and `index.store_prompts`, on the shared `index.reads.Reader`.
 """
 
 from __future__ import annotations

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from claude_code_tracer.index import queries as q
 from claude_code_tracer.index.models.projects import (
+    BranchList,
+    BranchStat,
+    CommandStat,
+    CommandStatList,
     ProjectList,
     ProjectSkill,
     ProjectSkillList,
@@ -21,10 +26,25 @@ from claude_code_tracer.index.reads import (
     Row,
     TimeRange,
     cache_hit_rate,
+    mean_of,
     row_tokens,
     sum_tokens,
     tool_stats,
 )
+
+
+def uses(r: Row) -> dict[str, Any]:
+    """How often something was used over a range, in how many sessions, and at what cost (in
+    all, and on average over the uses that have a cost)."""
+    total = float(r["total_cost"])
+    return {
+        "count": int(r["n"]),
+        "sessions": int(r["sessions"]),
+        "first_used": r["first_used"],
+        "last_used": r["last_used"],
+        "total_cost": total,
+        "mean_cost": mean_of(total, int(r["costed"])),
+    }
 
 
 class ProjectReads(Reader):
@@ -101,18 +121,64 @@ class ProjectReads(Reader):
             cost=sum(t.cost for t in types),
         )
 
-    def project_skills(self, path_hash: str, rng: TimeRange = ALL_TIME) -> ProjectSkillList:
-        """Skills a project invoked within `rng`."""
-        self.project_path(path_hash)
+    def _exists(self, path_hash: str | None) -> None:
+        if path_hash is not None:
+            self.project_path(path_hash)
+
+    def project_skills(self, path_hash: str | None, rng: TimeRange = ALL_TIME) -> ProjectSkillList:
+        """Skills a project (None: every project) invoked within `rng`, the costliest first."""
+        self._exists(path_hash)
         skills = [
             ProjectSkill(
                 skill=r["skill"],
-                count=int(r["n"]),
                 errors=int(r["errors"]),
-                first_used=r["first_used"],
-                last_used=r["last_used"],
-                sessions=int(r["sessions"]),
+                **uses(r),
             )
-            for r in self._all(q.PROJECT_SKILLS, [path_hash, *rng.params()])
+            for r in self._all(q.PROJECT_SKILLS, [path_hash, path_hash, *rng.params()])
         ]
-        return ProjectSkillList(skills=skills, total=sum(s.count for s in skills))
+        return ProjectSkillList(
+            skills=skills,
+            total=sum(s.count for s in skills),
+            total_cost=sum(s.total_cost for s in skills),
+        )
+
+    def project_commands(self, path_hash: str | None, rng: TimeRange = ALL_TIME) -> CommandStatList:
+        """Commands typed in a project (None: every project) within `rng`, by name and source,
+        the costliest first."""
+        self._exists(path_hash)
+        commands = [
+            CommandStat(
+                name=r["name"],
+                source=r["source"],
+                **uses(r),
+            )
+            for r in self._all(q.PROJECT_COMMANDS, [path_hash, path_hash, *rng.params()])
+        ]
+        return CommandStatList(
+            commands=commands,
+            total=sum(c.count for c in commands),
+            total_cost=sum(c.total_cost for c in commands),
+        )
+
+    def project_branches(self, path_hash: str, rng: TimeRange = ALL_TIME) -> BranchList:
+        """A project's git branches, by the responses recorded on each within `rng`."""
+        self.project_path(path_hash)
+        branches = [
+            BranchStat(
+                branch=r["branch"],
+                sessions=int(r["sessions"]),
+                prompts=int(r["prompts"]),
+                responses=int(r["responses"]),
+                tokens=row_tokens(r),
+                cost=float(r["cost"] or 0.0),
+                first_activity=r["first_activity"],
+                last_activity=r["last_activity"],
+            )
+            for r in self._all(q.PROJECT_BRANCHES, [path_hash, *rng.params()])
+        ]
+        return BranchList(
+            branches=branches,
+            total=len(branches),
+            tokens=sum_tokens([b.tokens for b in branches]),
+            cost=sum(b.cost for b in branches),
+        )

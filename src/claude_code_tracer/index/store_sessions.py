@@ -6,10 +6,10 @@ from typing import Any
 
 from claude_code_tracer.index import queries as q
 from claude_code_tracer.index.messages import Messages
-from claude_code_tracer.index.models.common import NamedCount
 from claude_code_tracer.index.models.sessions import (
     CodeChange,
     CodeChangeList,
+    CommandCount,
     CommandEntry,
     CommandList,
     Compaction,
@@ -35,6 +35,7 @@ from claude_code_tracer.index.reads import (
     Row,
     TimeRange,
     cache_hit_rate,
+    cost_stat,
     row_tokens,
     seconds,
     sum_tokens,
@@ -194,6 +195,7 @@ class SessionReads(Reader):
                 agent_id=r["agent_id"] or None,
                 is_error=r["is_error"],
                 duration_ms=r["duration_ms"],
+                cost=r["cost_after"],
             )
             for r in self._all(q.SKILL_CALLS, [path_hash, session_id])
         ]
@@ -207,6 +209,7 @@ class SessionReads(Reader):
                 errors=sum(1 for c in group if c.is_error),
                 first_used=min((c.timestamp for c in group if c.timestamp), default=None),
                 last_used=max((c.timestamp for c in group if c.timestamp), default=None),
+                **cost_stat([c.cost for c in group]),
             )
             for name, group in sorted(stats.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         ]
@@ -283,14 +286,16 @@ class SessionReads(Reader):
                 timestamp=r["ts"],
                 message_uuid=r["message_uuid"],
                 agent_id=r["agent_id"] or None,
+                cost=r["cost"],
             )
             for r in self._all(q.COMMANDS_OF_SESSION, [path_hash, session_id])
         ]
-        counts: dict[str, int] = {}
+        named: dict[str, list[CommandEntry]] = {}
         for e in entries:
-            counts[e.name] = counts.get(e.name, 0) + 1
+            named.setdefault(e.name, []).append(e)
         by_name = [
-            NamedCount(value=k, count=v) for k, v in sorted(counts.items(), key=lambda x: -x[1])
+            CommandCount(value=k, count=len(v), **cost_stat([e.cost for e in v]))
+            for k, v in sorted(named.items(), key=lambda x: -len(x[1]))
         ]
         return CommandList(commands=entries, total=len(entries), by_name=by_name)
 

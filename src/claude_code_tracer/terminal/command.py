@@ -113,7 +113,8 @@ def report_parser() -> OneLineParser:
         "--sort",
         choices=PROMPT_SORTS,
         default="cost",
-        help="prompts: the costliest first (cost, default) or as typed (time)",
+        help="prompts: the costliest first (cost, default), as typed (time), or the most "
+        "tokens, the longest or the most responses first",
     )
     p.add_argument(
         "--limit", type=positive, metavar="N", help="prompts: at most N (default 30; all in JSON)"
@@ -121,7 +122,8 @@ def report_parser() -> OneLineParser:
     p.add_argument(
         "--order",
         choices=("asc", "desc"),
-        help="oldest first or newest first (default: asc by period, desc by session/project)",
+        help="oldest first or newest first (default: asc by period, desc by session/project; "
+        "prompts: the sort's own)",
     )
     return p
 
@@ -243,7 +245,9 @@ def run_report(
             elif args.kind == PROMPTS:
                 project = resolve_project(source, args.project) if args.project else None
                 limit = args.limit or (None if args.json else PROMPTS_SHOWN)
-                report = source.prompts(PromptsQuery(since, until, tz, project, args.sort, limit))
+                report = source.prompts(
+                    PromptsQuery(since, until, tz, project, args.sort, limit, args.order)
+                )
             else:
                 project = resolve_project(source, args.project) if args.project else None
                 report = source.report(

@@ -20,6 +20,7 @@ from claude_code_tracer.index.models.reports import (
     MonthlyReport,
     ProjectReport,
     PromptReport,
+    PromptRow,
     SessionReport,
     UsageFigures,
     UsageReport,
@@ -27,6 +28,8 @@ from claude_code_tracer.index.models.reports import (
     WeeklyReport,
 )
 from claude_code_tracer.index.models.windows import BlockList
+from claude_code_tracer.index.store_prompts import short_count
+from claude_code_tracer.transcript.kinds import COST_DRIVER_LABELS
 
 TITLES = {
     DailyReport: "Usage by day",
@@ -57,13 +60,7 @@ def num(n: int) -> str:
     return f"{n:,}"
 
 
-def short(n: int) -> str:
-    """A token count in at most six characters: 864k, 20.6M, 5.61B."""
-    for size, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if n >= size:
-            value = n / size
-            return f"{value:.3g}{unit}" if value < 100 else f"{value:.0f}{unit}"
-    return str(n)
+short = short_count  # a token count in at most six characters: 864k, 20.6M, 5.61B
 
 
 def money(x: float) -> str:
@@ -322,6 +319,14 @@ def render_blocks(report: BlockList, out: Console) -> None:
             out.print(f"[{style}]{line} — {use.status}[/{style}]" if style else f"{line} — ok")
 
 
+def mostly(p: PromptRow) -> str:
+    """The largest part of a prompt's cost and its share: `cache reads 81%`."""
+    largest, share = p.drivers.largest, p.drivers.largest_share
+    if largest is None or share is None:
+        return ""
+    return f"{COST_DRIVER_LABELS[largest]} {100 * share:.0f}%"
+
+
 def render_prompts(report: PromptReport, out: Console) -> None:
     """Prompts and what each cost, its subagents included."""
     if not report.prompts:
@@ -341,6 +346,7 @@ def render_prompts(report: PromptReport, out: Console) -> None:
                 num(p.responses),
                 count(p.total_tokens),
                 f"{p.subagents} · {money(p.subagent_cost)}" if p.subagents else "",
+                mostly(p),
                 money(p.total_cost),
             ]
         )
@@ -350,9 +356,10 @@ def render_prompts(report: PromptReport, out: Console) -> None:
         num(report.totals.responses),
         count(report.totals.total_tokens),
         "",
+        "",
         money(report.totals.total_cost),
     ]
-    headers = ["When", "Prompt", "Responses", "Tokens", "Subagents", "Cost"]
+    headers = ["When", "Prompt", "Responses", "Tokens", "Subagents", "Mostly", "Cost"]
     widths = [
         max(len(h), len(f), *(len(r[k]) for r in rows))
         for k, (h, f) in enumerate(zip(headers, totals, strict=True))

@@ -83,6 +83,7 @@ class PromptsQuery:
     project: str | None = None
     sort: PromptSort = "cost"
     limit: int | None = None
+    order: SortOrder | None = None
 
 
 class Source(Protocol):
@@ -157,7 +158,9 @@ class LocalSource:
     def prompts(self, query: PromptsQuery) -> PromptReport:
         rng = TimeRange.of(query.since, query.until, query.tz)
         try:
-            return self.store.prompts(query.project, None, rng, sort=query.sort, limit=query.limit)
+            return self.store.prompts(
+                query.project, None, rng, sort=query.sort, order=query.order, limit=query.limit
+            )
         except NotFound as exc:
             raise ReportError(f"unknown {exc.what}") from exc
 
@@ -245,6 +248,8 @@ class ServerSource:
 
     def prompts(self, query: PromptsQuery) -> PromptReport:
         params = {"tz": query.tz, "sort": query.sort, "limit": str(query.limit or 5000)}
+        if query.order:
+            params["order"] = query.order
         if query.since:
             params["since"] = query.since.isoformat()
         if query.until:

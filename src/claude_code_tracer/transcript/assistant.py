@@ -175,10 +175,12 @@ class AssistantLines(FileState):
         source: UsageSource = "line",
         key: str | None = None,
         sidechain: bool | None = None,
+        branch: str | None = None,
     ) -> str:
         """One usage row per key in this file. A real line wins over a progress copy of the
         same response; otherwise the copy with the largest token total (ties: the one that
-        records `speed`)."""
+        records `speed`). The row keeps the git branch of `obj` (or `branch`, for a copy
+        relayed inside another line)."""
         inp = as_count(usage.get("input_tokens"))
         out = as_count(usage.get("output_tokens"))
         created = as_count(usage.get("cache_creation_input_tokens"))
@@ -243,6 +245,7 @@ class AssistantLines(FileState):
             as_str(usage.get("service_tier")),
             searches,
             source,
+            branch or as_str(obj.get("gitBranch")) or None,
         ]
         if index is None:
             self.usage_by_key[key] = len(self.usage)

@@ -74,8 +74,9 @@ REPORT_KINDS: tuple[ReportKind, ...] = get_args(ReportKind)
 # A row of the prompt report: a prompt, a slash command, or what came before a session's first.
 PromptKind = Literal["prompt", "command", "before_first_prompt"]
 PROMPT_KINDS: tuple[PromptKind, ...] = get_args(PromptKind)
-# How prompts are listed: in the order they were typed, or the costliest first.
-PromptSort = Literal["time", "cost"]
+# How prompts are listed: in the order they were typed, or by cost, tokens, duration or
+# responses (the most first, unless asked otherwise).
+PromptSort = Literal["time", "cost", "tokens", "duration", "responses"]
 PROMPT_SORTS: tuple[PromptSort, ...] = get_args(PromptSort)
 # What a search hit is (`kind:` in a search): a prompt, an answer, thinking, a tool call's
 # input, a tool result, a slash command or shell command, a session's title.
@@ -98,6 +99,17 @@ SearchFilter = Literal[
     "project", "session", "tool", "kind", "model", "branch", "after", "before", "is"
 ]
 SEARCH_FILTERS: tuple[SearchFilter, ...] = get_args(SearchFilter)
+# What a prompt's cost came from: the main thread's tokens of each kind, or its subagents (all
+# of their tokens); the largest is named in a line (`index.prompt_drivers`).
+CostDriver = Literal["cache_read", "cache_write", "input", "output", "subagents"]
+COST_DRIVERS: tuple[CostDriver, ...] = get_args(CostDriver)
+COST_DRIVER_LABELS: dict[CostDriver, str] = {
+    "cache_read": "cache reads",
+    "cache_write": "cache writes",
+    "input": "input",
+    "output": "output",
+    "subagents": "subagents",
+}
 # Days a week can start on, Monday first (Python's weekday numbers).
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)

@@ -144,6 +144,7 @@ class _Parser(UserLines):
             parse_ts(relayed.get("timestamp")) or parse_ts(obj.get("timestamp")),
             source="progress",
             sidechain=True,
+            branch=as_str(obj.get("gitBranch")),
         )
 
     def _system(self, obj: dict[str, Any], offset: int, length: int) -> None:

@@ -89,6 +89,7 @@ USAGE = _spec(
     ("service_tier", "VARCHAR"),
     ("web_search_requests", "INTEGER"),
     ("source", "VARCHAR"),  # kinds.UsageSource
+    ("git_branch", "VARCHAR"),  # the line's gitBranch; NULL where it names none
 )
 
 TOOL_CALLS = _spec(

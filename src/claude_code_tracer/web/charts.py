@@ -1,5 +1,6 @@
 """What the dashboard's charts get: daily series by model and by token kind, the activity grid,
-token shares. Built from the same response models the JSON API returns; no queries here.
+token shares, the parts of a prompt's cost. Built from the same response models the JSON API
+returns; no queries here.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from claude_code_tracer.index.models.common import Tokens
 from claude_code_tracer.index.models.metrics import ActivityCell, DailyMetrics
+from claude_code_tracer.index.models.reports import PromptRow
+from claude_code_tracer.transcript.kinds import COST_DRIVER_LABELS, CostDriver
 from claude_code_tracer.web.render import TOKEN_KINDS, Palette, model_label
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -94,6 +97,22 @@ def heatmap(cells: Sequence[ActivityCell]) -> Heatmap:
             )
         rows.append((name, row))
     return Heatmap(rows=rows, peak=peak, total=sum(c.messages for c in cells))
+
+
+def driver_shares(p: PromptRow) -> list[tuple[str, str, float, float]]:
+    """(key, label, cost, share of the prompt's cost) of each part of a prompt's cost: the
+    main thread's tokens of each kind in the token colours, then its subagents."""
+    total = p.total_cost
+    order: tuple[CostDriver, ...] = (*(k.key for k in TOKEN_KINDS), "subagents")
+    return [
+        (
+            key.replace("_", "-"),
+            COST_DRIVER_LABELS[key],
+            float(getattr(p.drivers, key)),
+            float(getattr(p.drivers, key)) / total if total > 0 else 0.0,
+        )
+        for key in order
+    ]
 
 
 def token_shares(t: Tokens) -> list[tuple[str, str, int, float]]:

@@ -18,7 +18,7 @@ from claude_code_tracer import __version__
 from claude_code_tracer.config import Settings
 from claude_code_tracer.index.store import Store
 from claude_code_tracer.transcript.content import strip_tags
-from claude_code_tracer.transcript.kinds import KIND_LABELS
+from claude_code_tracer.transcript.kinds import COST_DRIVER_LABELS, KIND_LABELS
 from claude_code_tracer.web import charts, entries, render
 from claude_code_tracer.web.gauge import active_block, gauge_share
 from claude_code_tracer.web.urls import RANGE_CHOICES, query_string
@@ -64,6 +64,8 @@ def make_templates() -> Jinja2Templates:
         relative=render.relative,
         clock=render.clock,
         token_shares=charts.token_shares,
+        driver_shares=charts.driver_shares,
+        DRIVER_LABELS=COST_DRIVER_LABELS,
         entry_signature=entries.entry_signature,
         call_state=entries.call_state,
         safe_url=render.safe_url,

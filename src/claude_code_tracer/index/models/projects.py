@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from claude_code_tracer.index.models.common import Model, Tokens, UtcDatetime
-from claude_code_tracer.index.models.sessions import SkillStat
-from claude_code_tracer.transcript.kinds import AGENT_KINDS, spelled
+from claude_code_tracer.index.models.sessions import CostStat, SkillStat
+from claude_code_tracer.transcript.kinds import AGENT_KINDS, CommandSource, spelled
 
 
 class ProjectSummary(Model):
@@ -55,5 +55,45 @@ class ProjectSkill(SkillStat):
 
 
 class ProjectSkillList(Model):
-    skills: list[ProjectSkill]
+    skills: list[ProjectSkill] = Field(description="the costliest first")
     total: int
+    total_cost: float
+
+
+class CommandStat(CostStat):
+    """A command's uses over a range: how often, in how many sessions, at what cost."""
+
+    name: str
+    source: CommandSource
+    count: int
+    sessions: int
+    first_used: UtcDatetime | None
+    last_used: UtcDatetime | None
+
+
+class CommandStatList(Model):
+    commands: list[CommandStat] = Field(description="the costliest first")
+    total: int
+    total_cost: float
+
+
+class BranchStat(Model):
+    """A git branch's share of a project: the responses recorded on it."""
+
+    branch: str | None = Field(
+        description="the `gitBranch` of the responses; None: not a git repository, or not said"
+    )
+    sessions: int = Field(description="sessions with a response on it")
+    prompts: int = Field(description="prompts with a response on it")
+    responses: int
+    tokens: Tokens
+    cost: float
+    first_activity: UtcDatetime | None
+    last_activity: UtcDatetime | None
+
+
+class BranchList(Model):
+    branches: list[BranchStat] = Field(description="the costliest first")
+    total: int
+    tokens: Tokens
+    cost: float

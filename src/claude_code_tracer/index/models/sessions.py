@@ -113,6 +113,17 @@ class SubagentDetail(SubagentSummary):
     model_usage: list[ModelUsage]
 
 
+SKILL_COST = (
+    "what its prompt's work cost after the call: the main thread's later responses and the "
+    "subagents started after it (a call a subagent made: that subagent's later responses); "
+    "None where the call's response is a copy that does not count"
+)
+COMMAND_COST = (
+    "a slash command typed as a prompt: what that prompt cost, its subagents included; None "
+    "for a local or `!` command, which starts no work of the model"
+)
+
+
 class SkillCall(Model):
     skill: str
     tool_use_id: str
@@ -121,9 +132,17 @@ class SkillCall(Model):
     agent_id: str | None
     is_error: bool | None
     duration_ms: int | None
+    cost: float | None = Field(description=SKILL_COST)
 
 
-class SkillStat(Model):
+class CostStat(Model):
+    """What a set of uses cost: in all, and on average over the uses that have a cost."""
+
+    total_cost: float
+    mean_cost: float | None
+
+
+class SkillStat(CostStat):
     skill: str
     count: int
     errors: int
@@ -189,12 +208,17 @@ class CommandEntry(Model):
     timestamp: UtcDatetime | None
     message_uuid: str
     agent_id: str | None
+    cost: float | None = Field(description=COMMAND_COST)
+
+
+class CommandCount(NamedCount, CostStat):
+    """A command's uses in a session, and what they cost."""
 
 
 class CommandList(Model):
     commands: list[CommandEntry]
     total: int
-    by_name: list[NamedCount]
+    by_name: list[CommandCount] = Field(description="by name, the most used first")
 
 
 class Compaction(Model):

@@ -1,4 +1,5 @@
-"""/api/projects: projects, their sessions, metrics and tools."""
+"""/api/projects: projects, their sessions, metrics, tools, subagents, skills, commands and
+git branches."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from claude_code_tracer.index.models.metrics import ProjectMetrics
-from claude_code_tracer.index.models.projects import ProjectList, ProjectSkillList, SubagentTypeList
+from claude_code_tracer.index.models.projects import (
+    BranchList,
+    CommandStatList,
+    ProjectList,
+    ProjectSkillList,
+    SubagentTypeList,
+)
 from claude_code_tracer.index.models.sessions import SessionList, ToolStats
 from claude_code_tracer.index.queries import ProjectSort, SessionSort, SortOrder
 from claude_code_tracer.web.deps import (
@@ -83,7 +90,25 @@ def project_subagents(path_hash: str, store: StoreDep, rng: RangeDep) -> Subagen
 @router.get(
     "/{path_hash}/skills",
     response_model=ProjectSkillList,
-    summary="Skills invoked across all sessions",
+    summary="Skills invoked across all sessions, and what they cost",
 )
 def project_skills(path_hash: str, store: StoreDep, rng: RangeDep) -> ProjectSkillList:
     return store.project_skills(path_hash, rng)
+
+
+@router.get(
+    "/{path_hash}/commands",
+    response_model=CommandStatList,
+    summary="Commands typed across all sessions, and what they cost",
+)
+def project_commands(path_hash: str, store: StoreDep, rng: RangeDep) -> CommandStatList:
+    return store.project_commands(path_hash, rng)
+
+
+@router.get(
+    "/{path_hash}/branches",
+    response_model=BranchList,
+    summary="Cost, tokens, sessions and prompts per git branch",
+)
+def project_branches(path_hash: str, store: StoreDep, rng: RangeDep) -> BranchList:
+    return store.project_branches(path_hash, rng)

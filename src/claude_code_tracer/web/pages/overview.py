@@ -1,5 +1,6 @@
-"""The overview page (`/`): totals, charts and the projects table over a date range; `/` also
-answers API clients with the API info."""
+"""The overview page (`/`): totals, charts, the projects table, the most expensive prompts and
+what commands and skills cost over a date range; `/` also answers API clients with the API
+info."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from claude_code_tracer.web.deps import (
     lenient_choice,
     lenient_text,
 )
+from claude_code_tracer.web.pages.project import TOP_PROMPTS
 from claude_code_tracer.web.templating import hx_target, page_response, palette, wants_html
 from claude_code_tracer.web.urls import PROJECT_SORT_DEFAULT
 
@@ -57,6 +59,9 @@ def root(request: Request, runtime: RuntimeDep, store: StoreDep, view: ViewDep) 
         cost_chart=charts.cost_chart(daily, view.palette),
         tokens_chart=charts.tokens_chart(daily),
         heat=charts.heatmap(agg.activity),
+        top_prompts=store.prompts(None, None, rng, sort="cost", limit=TOP_PROMPTS),
+        commands=store.project_commands(None, rng),
+        skills=store.project_skills(None, rng),
         has_history=all_projects > 0,
         files=files,
         bad_lines=bad_lines,

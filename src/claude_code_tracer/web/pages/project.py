@@ -1,5 +1,5 @@
-"""A project's page: its sessions (sorted, searched, paged), figures, charts, tools,
-subagents and skills over a date range."""
+"""A project's page: its sessions (sorted, searched, paged), figures, charts, its most
+expensive prompts, tools, subagents, skills, commands and git branches over a date range."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from claude_code_tracer.web.templating import hx_target, page_response, palette
 router = APIRouter()
 
 SESSIONS_PER_PAGE = 25
+TOP_PROMPTS = 10  # the costliest prompts shown on the project page and the overview
 
 
 @router.get("/projects/{path_hash}", response_class=HTMLResponse, include_in_schema=False)
@@ -55,6 +56,9 @@ def project_page(
         tools=store.project_tools(path_hash, rng),
         agent_types=store.project_subagents(path_hash, rng),
         skills=store.project_skills(path_hash, rng),
+        commands=store.project_commands(path_hash, rng),
+        branches=store.project_branches(path_hash, rng),
+        top_prompts=store.prompts(path_hash, None, rng, sort="cost", limit=TOP_PROMPTS),
         crumbs=[(name, None)],
         live={"scope": "project", "project": path_hash},
     )

@@ -466,8 +466,17 @@
       if (!next || el.liveSource === next.innerHTML) return;
       var active = document.activeElement;
       if (active && el.contains(active) && active.matches("input, select, textarea")) return;
+      // rows the reader opened (a prompt's details) stay open in the new content
+      var opened = $all(el, "[id] > details[open]").map(function (d) {
+        return d.parentElement.id;
+      });
       el.innerHTML = next.innerHTML;
       el.liveSource = next.innerHTML;
+      opened.forEach(function (id) {
+        var row = document.getElementById(id);
+        var details = row && row.querySelector(":scope > details");
+        if (details) details.open = true;
+      });
       if (window.htmx) window.htmx.process(el);
       formatTimes(el);
     });
