@@ -6,7 +6,8 @@ index's own tables are named with their database (`{db}`, the index's catalog): 
 puts temporary views of the same names in front of them.
 
 Schema 2 (from 1): `responses` has `uuid`, `message_id`, `prompt_uuid` and `start_time`;
-`prompts` has `kind` and lists slash commands too (the prompts a response can belong to);
+`prompts` are the index's prompt facts (`kind`, slash commands too: the prompts a response
+can belong to), each with its responses, tokens, cost, subagents and duration;
 `subagents` has `tool_use_id`, the call that started it.
 """
 
@@ -138,8 +139,8 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
     ),
     ExportTable(
         "prompts",
-        "one row per prompt a person typed or slash command run (its text capped at 500 "
-        "characters)",
+        "one row per prompt a person typed or slash command run, with everything billed until "
+        "the next one (its subagents included; its text capped at 500 characters)",
         (
             *OF_AGENT,
             _c("ts", "TIMESTAMP", "UTC time of the prompt"),
@@ -147,11 +148,25 @@ EXPORT_TABLES: tuple[ExportTable, ...] = (
             _c("kind", "VARCHAR", "prompt or command"),
             _c("text", "VARCHAR", "the prompt, at most 500 characters"),
             _c("text_len", "INTEGER", "the prompt's full length"),
+            _c("responses", "INTEGER", "billed responses, its subagents' included"),
+            *TOKENS,
+            _c("cost_usd", "DOUBLE", "cost, subagents included"),
+            _c("subagents", "INTEGER", "subagents started during it"),
+            _c("duration_seconds", "DOUBLE", "from the prompt to its last activity"),
+            _c("interrupted", "BOOLEAN", "the person interrupted it"),
         ),
         """
-        SELECT m.ts::DATE AS date, m.project_hash AS project, m.session_id, m.agent_id, m.ts,
-            m.uuid, m.kind, left(m.text, 500) AS text, m.text_len
-        FROM {db}.main.messages m WHERE m.kind IN ('prompt', 'command') AND NOT m.dup
+        SELECT p.ts::DATE AS date, p.project_hash AS project, p.session_id,
+            '' AS agent_id, p.ts, p.uuid, p.kind, left(coalesce(m.text, p.text), 500) AS text,
+            coalesce(m.text_len, length(p.text))::INTEGER AS text_len, p.responses,
+            p.input_tokens, p.output_tokens, p.cache_creation_tokens, p.cache_read_tokens,
+            p.cost AS cost_usd, p.subagents, p.duration_seconds, p.interrupted
+        FROM {db}.main.prompts p
+        LEFT JOIN (SELECT DISTINCT ON (project_hash, session_id, uuid) * FROM {db}.main.messages
+                   WHERE NOT dup AND kind IN ('prompt', 'command')) m
+            ON m.project_hash = p.project_hash AND m.session_id = p.session_id
+            AND m.uuid = p.uuid
+        WHERE p.uuid IS NOT NULL
         """,
     ),
     ExportTable(
