@@ -3,13 +3,11 @@ from a real backend; retried, resumable, and one clear line when the collector c
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -360,14 +358,17 @@ def test_unreachable_or_refused_is_one_line(api: Api, tmp_path: Path) -> None:
 
 # -- a real backend --------------------------------------------------------------------------
 
-PHOENIX = importlib.util.find_spec("phoenix") is not None
+# the Python of an environment with arize-phoenix (`.ci/run` makes one): a backend, not one of
+# the project's dependencies
+PHOENIX_PYTHON = os.environ.get("CCTRACER_PHOENIX_PYTHON", "")
+PHOENIX = bool(PHOENIX_PYTHON) and Path(PHOENIX_PYTHON).is_file()
 REQUIRE_PHOENIX = os.environ.get("CCTRACER_REQUIRE_PHOENIX") == "1"  # CI: fail, never skip
 
 
 @contextmanager
 def phoenix(tmp: Path) -> Iterator[str]:
-    """Arize Phoenix (PyPI's arize-phoenix, the dev group) on loopback, with its own working
-    folder, nothing fetched from outside; yields its base URL once it answers."""
+    """Arize Phoenix (PyPI's arize-phoenix, in its own environment) on loopback, with its own
+    working folder, nothing fetched from outside; yields its base URL once it answers."""
     port, grpc_port = free_port(), free_port()
     work = tmp / "phoenix"
     (work / "home").mkdir(parents=True)
@@ -385,7 +386,7 @@ def phoenix(tmp: Path) -> Iterator[str]:
     )
     log = (work / "phoenix.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "phoenix.server.main", "serve"],
+        [PHOENIX_PYTHON, "-m", "phoenix.server.main", "serve"],
         cwd=work,
         env=env,
         stdout=log,
@@ -441,13 +442,13 @@ def phoenix_spans(url: str, want: int, timeout: float = 30.0) -> list[dict[str, 
 
 @pytest.mark.timeout(300)
 @pytest.mark.skipif(
-    not PHOENIX and not REQUIRE_PHOENIX, reason="needs arize-phoenix (the dev group)"
+    not PHOENIX and not REQUIRE_PHOENIX, reason="needs CCTRACER_PHOENIX_PYTHON (see .ci/run)"
 )
 def test_traces_read_back_from_phoenix(api: Api, tmp_path: Path) -> None:
     """End to end against a real OpenTelemetry backend: Arize Phoenix, installed from PyPI
-    with the dev group and started here. The fixture history goes in over OTLP/HTTP; its
+    in its own environment and started here. The fixture history goes in over OTLP/HTTP; its
     REST API gives the spans back, with their ids, parents and attributes."""
-    assert PHOENIX, "arize-phoenix is not installed (uv sync installs the dev group)"
+    assert PHOENIX, "CCTRACER_PHOENIX_PYTHON names no Python with arize-phoenix (see .ci/run)"
     env = env_for(tmp_path)
     with phoenix(tmp_path) as url:
         root = api.world.claude.root
