@@ -34,7 +34,7 @@ from claude_code_tracer.transcript.search_text import SearchDoc
 
 log = logging.getLogger(__name__)
 
-SEARCH_VERSION = "1"  # bumped when the schema or the analysis changes: the index is rebuilt
+SEARCH_VERSION = "2"  # bumped when the schema or the analysis changes: the index is rebuilt
 TOKENIZER = "cctracer"
 MAX_TOKEN_BYTES = 64  # longer "words" (hashes, base64) are not indexed
 WRITER_HEAP = 96_000_000
@@ -341,17 +341,19 @@ class FullText:
             return tantivy.Query.term_set_query(schema, "project", hashes)
         if name in ("after", "before"):
             ms = _ms(datetime.combine(date.fromisoformat(value), time(), tz))
-            if name == "after":
-                return tantivy.Query.range_query(schema, "ts", tantivy.FieldType.Integer, ms, None)
-            return tantivy.Query.range_query(
-                schema, "ts", tantivy.FieldType.Integer, None, ms, include_upper=False
-            )
+            return self._written(ms, None) if name == "after" else self._written(None, ms)
         pattern = _literal(value)
         if name == "session":
             return tantivy.Query.regex_query(schema, "session", f"(?i){pattern}.*")
         if name == "model":
             return tantivy.Query.regex_query(schema, "model", f"(?i).*{pattern}.*")
         return tantivy.Query.regex_query(schema, name, f"(?i){pattern}")  # tool, branch
+
+    def _written(self, lower: int | None, upper: int | None) -> tantivy.Query:
+        """Documents written in [lower, upper) (milliseconds; None: unbounded)."""
+        return tantivy.Query.range_query(
+            self.schema, "ts", tantivy.FieldType.Integer, lower, upper, include_upper=upper is None
+        )
 
     def search(
         self,
@@ -383,31 +385,19 @@ class FullText:
         start, end = between
         if start is not None or end is not None:
             lower, upper = (None if t is None else _ms(t) for t in (start, end))
-            clauses.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.range_query(
-                        self.schema,
-                        "ts",
-                        tantivy.FieldType.Integer,
-                        lower,
-                        upper,
-                        include_upper=upper is None,
-                    ),
-                )
-            )
+            clauses.append((tantivy.Occur.Must, self._written(lower, upper)))
         if not any(occur == tantivy.Occur.Must for occur, _ in clauses):
             return Found(0, [])
         query = tantivy.Query.boolean_query(clauses)
         if sort == "date":
             result = searcher.search(query, limit, count=True, order_by_field="ts", offset=offset)
-            ranked = [(0.0, addr) for _, addr in result.hits]
+            ranked = [(0.0, searcher.doc(addr)) for _, addr in result.hits]
         else:
             # relevance, then the newest first among equals
             result = searcher.search(query, offset + limit, count=True)
-            scored = [(float(s), addr, searcher.doc(addr)) for s, addr in result.hits]
-            scored.sort(key=lambda h: (-round(h[0], 6), -_first(h[2], "ts", 0)))
-            ranked = [(s, addr) for s, addr, _ in scored[offset:]]
+            scored = [(float(s), searcher.doc(addr)) for s, addr in result.hits]
+            scored.sort(key=lambda h: (-round(h[0], 6), -_first(h[1], "ts", 0)))
+            ranked = scored[offset:]
         hits = self._hits(searcher, ranked, highlight)
         facets = self._facets(searcher, query)
         counts = {
@@ -426,7 +416,7 @@ class FullText:
     def _hits(
         self,
         searcher: tantivy.Searcher,
-        ranked: list[tuple[float, tantivy.DocAddress]],
+        ranked: list[tuple[float, tantivy.Document]],
         highlight: list[tantivy.Query],
     ) -> list[Hit]:
         generator = None
@@ -439,8 +429,7 @@ class FullText:
             generator = tantivy.SnippetGenerator.create(searcher, hq, self.schema, "body")
             generator.set_max_num_chars(SNIPPET_CHARS)
         hits: list[Hit] = []
-        for score, addr in ranked:
-            doc = searcher.doc(addr)
+        for score, doc in ranked:
             snippet, ranges = "", list[tuple[int, int]]()
             if generator is not None:
                 snippet, ranges = _highlighted(generator.snippet_from_doc(doc))

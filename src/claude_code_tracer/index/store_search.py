@@ -4,14 +4,13 @@ project paths and the cost of each hit's response or prompt."""
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from claude_code_tracer.index.cursor import ALL_TIME, BaseReader, TimeRange
-from claude_code_tracer.index.fulltext import Found, FullText, Hit
+from claude_code_tracer.index.fulltext import Found, FullText
 from claude_code_tracer.index.models.search import (
     FacetValue,
     SearchFacets,
@@ -21,6 +20,7 @@ from claude_code_tracer.index.models.search import (
     SearchSession,
 )
 from claude_code_tracer.index.search_query import ParsedQuery, parse
+from claude_code_tracer.transcript.content import project_name
 from claude_code_tracer.transcript.kinds import SearchKind, SearchSort
 
 PROJECT_PATHS = "SELECT path_hash, project_path FROM projects"
@@ -41,14 +41,9 @@ PROMPT_KINDS = ("prompt", "command")
 RESPONSE_KINDS = ("answer", "thinking", "tool")
 
 
-def _last_folder(path: str | None) -> str:
-    parts = [p for p in re.split(r"[\\/]", path or "") if p]
-    return parts[-1] if parts else ""
-
-
 def _named(value: str, path_hash: str, path: str | None) -> bool:
     v = value.lower()
-    return v in (path_hash.lower(), _last_folder(path).lower()) or (
+    return v in (path_hash.lower(), project_name(path, "").lower()) or (
         bool(path) and v in (path or "").lower()
     )
 
@@ -116,28 +111,20 @@ class SearchReads(BaseReader):
         return {str(r["key"]): float(r["cost"] or 0.0) for r in self._all(sql, [sorted(set(keys))])}
 
     def _hits(self, found: Found, paths: dict[str, str | None]) -> list[SearchHit]:
-        # a line copied into a resumed session is one hit, in the session it was first written
-        seen: set[tuple[str, str]] = set()
-        unique: list[Hit] = []
-        for h in found.hits:
-            key = (h.uuid or f"{h.project_hash}/{h.session_id}", h.kind + h.snippet)
-            if key not in seen:
-                seen.add(key)
-                unique.append(h)
-        sessions = sorted({h.session_id for h in unique})
+        sessions = sorted({h.session_id for h in found.hits})
         titles = {
             (str(r["project_hash"]), str(r["session_id"])): r["title"]
             for r in (self._all(SESSION_TITLES, [sessions]) if sessions else [])
         }
         response_costs = self._costs(
             RESPONSE_COSTS,
-            [h.usage_key for h in unique if h.kind in RESPONSE_KINDS and h.usage_key],
+            [h.usage_key for h in found.hits if h.kind in RESPONSE_KINDS and h.usage_key],
         )
         prompt_costs = self._costs(
-            PROMPT_COSTS, [h.uuid for h in unique if h.kind in PROMPT_KINDS and h.uuid]
+            PROMPT_COSTS, [h.uuid for h in found.hits if h.kind in PROMPT_KINDS and h.uuid]
         )
         hits: list[SearchHit] = []
-        for h in unique:
+        for h in found.hits:
             cost: float | None = None
             if h.kind in RESPONSE_KINDS:
                 cost = response_costs.get(h.usage_key)
@@ -172,7 +159,7 @@ def _facets(found: Found, paths: dict[str, str | None]) -> SearchFacets:
             for v, n in found.facets.get(name, [])
         ]
 
-    names = {h: _last_folder(p) or h for h, p in paths.items()}
+    names = {h: project_name(p, h) for h, p in paths.items()}
     return SearchFacets(
         kinds=values("kind"), tools=values("tool"), projects=values("project", names)
     )

@@ -234,3 +234,11 @@ def entry_text(lines: list[dict[str, Any]]) -> str:
         else:
             parts.append(block_text(content))
     return "\n".join(parts)
+
+
+def project_name(path: str | None, fallback: str) -> str:
+    """The last folder of a project path (its `cwd`); `fallback` when it is not known."""
+    if not path:
+        return fallback
+    parts = [p for p in re.split(r"[\\/]", path) if p]
+    return parts[-1] if parts else path

@@ -22,12 +22,14 @@ from claude_code_tracer.transcript.content import (
     strip_tags,
 )
 from claude_code_tracer.transcript.kinds import SearchKind
-from claude_code_tracer.transcript.lines import iter_lines, repair
+from claude_code_tracer.transcript.lines import iter_lines, open_regular, repair
 
 MAX_DOC_CHARS = 1_000_000  # a document's text beyond this is not searched
 TYPE_KEY = b'"type":"'
 SKIPPED_TYPES = frozenset((b"progress", b"file-history-snapshot", b"queue-operation"))
 TYPE_WITHIN = 2048  # the envelope comes first; a type further in is parsed and checked
+# the lines that title a session, and the field that holds the title
+TITLE_FIELDS = {"summary": "summary", "custom-title": "customTitle", "ai-title": "aiTitle"}
 # user lines that are neither prompts nor commands: meta lines and Claude Code's own notes
 NOT_PROMPTS = (
     "<local-command-caveat>",
@@ -78,6 +80,7 @@ def _skipped(raw: bytes) -> bool:
 class _Reader:
     def __init__(self) -> None:
         self.tools: dict[str, str] = {}  # tool_use id -> tool name, for the results
+        self.titles: set[str] = set()  # a title repeated in the file is one document
         self.docs: list[SearchDoc] = []
 
     def doc(
@@ -106,12 +109,11 @@ class _Reader:
             self.assistant(obj, line_no)
         elif etype == "user":
             self.user(obj, line_no)
-        elif etype == "summary":
-            self.doc("title", as_str(obj.get("summary")) or "", obj, line_no)
-        elif etype == "custom-title":
-            self.doc("title", as_str(obj.get("customTitle")) or "", obj, line_no)
-        elif etype == "ai-title":
-            self.doc("title", as_str(obj.get("aiTitle")) or "", obj, line_no)
+        elif etype in TITLE_FIELDS:
+            title = (as_str(obj.get(TITLE_FIELDS[etype])) or "").strip()
+            if title not in self.titles:
+                self.titles.add(title)
+                self.doc("title", title, obj, line_no)
 
     def assistant(self, obj: dict[str, Any], line_no: int) -> None:
         message = obj.get("message")
@@ -202,8 +204,6 @@ def read_documents(stream: BinaryIO) -> list[SearchDoc]:
 
 def read_file(path: str) -> list[SearchDoc] | None:
     """The documents of the transcript at `path`; None when it cannot be read (gone since)."""
-    from claude_code_tracer.transcript.lines import open_regular
-
     try:
         with open_regular(path, buffering=1 << 20) as stream:
             return read_documents(stream)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from claude_code_tracer.transcript.content import project_name
 from claude_code_tracer.transcript.kinds import model_family
 
 # ---------------------------------------------------------------------------------------------
@@ -343,14 +344,6 @@ def highlight(text: str, ranges: Sequence[tuple[int, int]]) -> Markup:
         at = end
     out.append(str(escape(text[at:])))
     return Markup("".join(out))  # noqa: S704 - every piece is escaped
-
-
-def project_name(path: str | None, fallback: str) -> str:
-    """The last folder of a project path."""
-    if not path:
-        return fallback
-    parts = [p for p in re.split(r"[\\/]", path) if p]
-    return parts[-1] if parts else path
 
 
 # ---------------------------------------------------------------------------------------------
