@@ -423,3 +423,10 @@ def test_an_appended_line_is_found_and_a_deleted_file_leaves(tmp_path: Path) -> 
             time.sleep(0.02)
         assert total("parser kind:prompt") == 0
         assert total("pelican") == 1
+
+
+def test_doc_row_layout() -> None:
+    """The reading processes send documents as plain tuples: the uuid is where the sync looks."""
+    from claude_code_tracer.transcript.search_text import UUID_AT, SearchDoc
+
+    assert SearchDoc._fields[UUID_AT] == "uuid"

@@ -15,10 +15,9 @@ import contextlib
 import json
 import logging
 import os
-import re
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -30,44 +29,20 @@ import tantivy
 
 from claude_code_tracer.index.search_query import ParsedQuery, Term
 from claude_code_tracer.transcript.kinds import SearchSort
-from claude_code_tracer.transcript.search_text import SearchDoc
+from claude_code_tracer.transcript.search_text import SEP, DocRow, prepared
 
 log = logging.getLogger(__name__)
 
-SEARCH_VERSION = "2"  # bumped when the schema or the analysis changes: the index is rebuilt
+SEARCH_VERSION = "3"  # bumped when the schema or the analysis changes: the index is rebuilt
 TOKENIZER = "cctracer"
 MAX_TOKEN_BYTES = 64  # longer "words" (hashes, base64) are not indexed
 WRITER_HEAP = 96_000_000
 SNIPPET_CHARS = 240
-SEP = "\u200b"  # zero-width space: splits CJK characters into words, removed before display
-CJK = re.compile(
-    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
-    "\U00020000-\U0002fa1f]"
-)
-EMOJI = re.compile(
-    "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]\ufe0f?|[\u00a9\u00ae\u203c\u2049]\ufe0f"
-)
 # raw (untokenized) fields; the first ones are fast fields, counted for facets
 FACET_FIELDS = ("kind", "tool", "project", "session")
-RAW_FIELDS = (*FACET_FIELDS, "agent", "model", "branch", "path", "uuid", "usage_key")
-
-
-# any character of CJK or EMOJI: found once, both are matched from there only
-SPECIAL = re.compile(
-    "[\u00a9\u00ae\u203c\u2049\u2600-\u27bf\u2b00-\u2bff\u3040-\u30ff\u3400-\u4dbf"
-    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U0001f000-\U0001faff"
-    "\U00020000-\U0002fa1f]"
-)
-
-
-def prepared(text: str) -> tuple[str, str]:
-    """(the text as indexed, its emoji separated by spaces)."""
-    found = None if text.isascii() else SPECIAL.search(text)
-    if found is None:
-        return text, ""
-    at = found.start()
-    rest = text[at:]
-    return text[:at] + CJK.sub(f"{SEP}\\g<0>{SEP}", rest), " ".join(EMOJI.findall(rest))
+RAW_FIELDS = (*FACET_FIELDS, "agent", "model", "branch", "path")
+# kept, not searched: a field of unique values costs the engine more than all of a text's words
+STORED_FIELDS = ("uuid", "usage_key")
 
 
 def _schema() -> tantivy.Schema:
@@ -76,6 +51,8 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("symbols", stored=False, tokenizer_name="whitespace", index_option="basic")
     for name in RAW_FIELDS:
         sb.add_text_field(name, stored=True, tokenizer_name="raw", fast=name in FACET_FIELDS)
+    for name in STORED_FIELDS:
+        sb.add_bytes_field(name, stored=True)
     sb.add_integer_field("line", stored=True)
     sb.add_integer_field("ts", stored=True, indexed=True, fast=True)
     sb.add_integer_field("error", stored=False, indexed=True)
@@ -250,32 +227,33 @@ class FullText:
             self._writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=2)
         return self._writer
 
-    def replace(self, source: FileSource, docs: Sequence[SearchDoc]) -> None:
+    def replace(self, source: FileSource, docs: Iterable[DocRow]) -> None:
         """Put a file's documents in place of those it had (kept until `commit`)."""
         w = self.writer()
-        w.delete_documents_by_term("path", source.path)
-        for d in docs:
-            body, symbols = prepared(d.text)
-            w.add_document(
-                tantivy.Document(
-                    body=body,
-                    symbols=symbols,
-                    kind=d.kind,
-                    tool=d.tool,
-                    project=source.project_hash,
-                    session=source.session_id or d.session_id,
-                    agent=source.agent_id,
-                    model=d.model,
-                    branch=d.branch,
-                    path=source.path,
-                    uuid=d.uuid,
-                    usage_key=d.usage_key,
-                    line=d.line_no,
-                    ts=d.ts or 0,
-                    error=int(d.is_error),
-                )
+        add = w.add_document
+        path, project, agent = source.path, source.project_hash, source.agent_id
+        w.delete_documents_by_term("path", path)
+        for kind, body, symbols, line_no, uuid, ts, sid, tool, model, branch, error, key in docs:
+            doc = tantivy.Document(
+                body=body,
+                kind=kind,
+                tool=tool,
+                project=project,
+                session=source.session_id or sid,
+                agent=agent,
+                model=model,
+                branch=branch,
+                path=path,
+                uuid=uuid.encode(),
+                usage_key=key.encode(),
+                line=line_no,
+                ts=ts or 0,
+                error=int(error),
             )
-        self.known[source.path] = (source.size, source.mtime_ns)
+            if symbols:
+                doc.add_text("symbols", symbols)
+            add(doc)
+        self.known[path] = (source.size, source.mtime_ns)
 
     def remove(self, path: str) -> None:
         self.writer().delete_documents_by_term("path", path)
@@ -447,8 +425,8 @@ class FullText:
                     project_hash=str(_first(doc, "project", "")),
                     session_id=str(_first(doc, "session", "")),
                     agent_id=str(_first(doc, "agent", "")),
-                    uuid=str(_first(doc, "uuid", "")),
-                    usage_key=str(_first(doc, "usage_key", "")),
+                    uuid=bytes(_first(doc, "uuid", b"")).decode(),
+                    usage_key=bytes(_first(doc, "usage_key", b"")).decode(),
                     snippet=snippet,
                     highlights=ranges,
                 )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from claude_code_tracer.index.fulltext import FileSource, FullText, copied_lines, search_sources
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.ingest.workers import spawn_pool, worker_count
-from claude_code_tracer.transcript.search_text import SearchDoc, read_file
+from claude_code_tracer.transcript.search_text import UUID_AT, DocRow, read_rows
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,10 @@ class SearchSync:
                     if docs is None:
                         ft.remove(source.path)  # gone since: the next index sync drops it
                     else:
-                        copied = copies.get(source.path, set())
-                        ft.replace(source, [d for d in docs if d.uuid not in copied])
+                        copied = copies.get(source.path)
+                        if copied:
+                            docs = [d for d in docs if d[UUID_AT] not in copied]
+                        ft.replace(source, docs)
                     pending += source.size
                     status.files_done += 1
                     if pending >= COMMIT_BYTES:
@@ -86,20 +88,18 @@ class SearchSync:
                 status.last_duration_s = round(time.perf_counter() - started, 3)
         return len(changed) + len(removed)
 
-    def _read(
-        self, changed: list[FileSource]
-    ) -> Iterator[tuple[FileSource, list[SearchDoc] | None]]:
+    def _read(self, changed: list[FileSource]) -> Iterator[tuple[FileSource, list[DocRow] | None]]:
         """Each file with its documents: read in worker processes when there is a lot, while
         this thread hands the documents read so far to the engine."""
         total = sum(f.size for f in changed)
         if self.workers < 2 or total < POOL_MIN_BYTES or len(changed) < 2:
             for source in changed:
-                yield source, read_file(source.path)
+                yield source, read_rows(source.path)
             return
         with spawn_pool(self.workers) as pool:
-            ahead: deque[tuple[FileSource, Future[list[SearchDoc] | None]]] = deque()
+            ahead: deque[tuple[FileSource, Future[list[DocRow] | None]]] = deque()
             for source in changed:
-                ahead.append((source, pool.submit(read_file, source.path)))
+                ahead.append((source, pool.submit(read_rows, source.path)))
                 if len(ahead) >= self.workers * 4:
                     done, future = ahead.popleft()
                     yield done, future.result()

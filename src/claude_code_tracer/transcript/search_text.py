@@ -8,8 +8,8 @@ lines inside `progress` lines are passed over: the subagent's own file is search
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+import re
+from typing import Any, BinaryIO, Final, NamedTuple
 
 import orjson
 
@@ -41,10 +41,40 @@ NOT_PROMPTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SearchDoc:
+SEP = "\u200b"  # zero-width space: splits CJK characters into words, removed before display
+CJK = re.compile(
+    "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+    "\U00020000-\U0002fa1f]"
+)
+EMOJI = re.compile(
+    "[\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff]\ufe0f?|[\u00a9\u00ae\u203c\u2049]\ufe0f"
+)
+# any character of CJK or EMOJI: found once, both are matched from there only
+SPECIAL = re.compile(
+    "[\u00a9\u00ae\u203c\u2049\u2600-\u27bf\u2b00-\u2bff\u3040-\u30ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U0001f000-\U0001faff"
+    "\U00020000-\U0002fa1f]"
+)
+
+
+def prepared(text: str) -> tuple[str, str]:
+    """(the text as indexed, its emoji separated by spaces): Chinese, Japanese and Korean
+    characters are set apart by SEP, so that each is a word of its own."""
+    found = None if text.isascii() else SPECIAL.search(text)
+    if found is None:
+        return text, ""
+    at = found.start()
+    rest = text[at:]
+    return text[:at] + CJK.sub(f"{SEP}\\g<0>{SEP}", rest), " ".join(EMOJI.findall(rest))
+
+
+class SearchDoc(NamedTuple):
+    """One searchable text (a tuple: documents cross from the reading processes by the
+    hundred thousand, and a tuple is the cheapest thing to send)."""
+
     kind: SearchKind
-    text: str
+    text: str  # as indexed: CJK characters set apart by SEP (`prepared`)
+    symbols: str  # its emoji, separated by spaces
     line_no: int
     uuid: str  # the line's uuid ('' for lines without one: titles)
     ts: int | None  # milliseconds since the epoch
@@ -54,6 +84,11 @@ class SearchDoc:
     branch: str = ""
     is_error: bool = False
     usage_key: str = ""  # message.id:requestId of an assistant line
+
+
+# a SearchDoc as a plain tuple: what a reading process sends back (read without a class)
+DocRow = tuple[SearchKind, str, str, int, str, int | None, str, str, str, str, bool, str]
+UUID_AT: Final = 4  # where a DocRow holds the line's uuid
 
 
 def _flatten(value: object, out: list[str]) -> None:
@@ -90,10 +125,12 @@ class _Reader:
         if not text:
             return
         uuid = obj.get("uuid")
+        body, symbols = prepared(text[:MAX_DOC_CHARS])
         self.docs.append(
             SearchDoc(
                 kind,
-                text[:MAX_DOC_CHARS],
+                body,
+                symbols,
                 line_no,
                 uuid if isinstance(uuid, str) else "",
                 parse_ts(obj.get("timestamp")),
@@ -209,3 +246,9 @@ def read_file(path: str) -> list[SearchDoc] | None:
             return read_documents(stream)
     except OSError:
         return None
+
+
+def read_rows(path: str) -> list[DocRow] | None:
+    """`read_file`, each document as a plain tuple (for a pool of reading processes)."""
+    docs = read_file(path)
+    return None if docs is None else [(*d,) for d in docs]
