@@ -24,7 +24,7 @@ from claude_code_tracer.transcript.search_text import UUID_AT, DocRow, read_rows
 
 log = logging.getLogger(__name__)
 
-COMMIT_BYTES = 64 * 1024 * 1024
+COMMIT_BYTES = 256 * 1024 * 1024
 POOL_MIN_BYTES = 16 * 1024 * 1024  # below this, reading in-process beats starting workers
 
 
