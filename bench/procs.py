@@ -81,6 +81,20 @@ def vm_rss(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(CPU time of a process, of its children that have ended) in seconds; zeros once it is
+    gone. A pool's processes count as children once the pool is shut down."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    # after the command: state is field 0, utime 11, stime 12, cutime 13, cstime 14
+    own = (int(fields[11]) + int(fields[12])) / tick
+    return own, (int(fields[13]) + int(fields[14])) / tick
+
+
 def tree_rss(root: int) -> int:
     return sum(vm_rss(pid) for pid in process_tree(root))
 

@@ -57,6 +57,7 @@ from procs import (
     RssSampler,
     Server,
     ccusage_version,
+    cpu_seconds,
     install_ccusage,
     log,
     npx_overhead,
@@ -585,7 +586,9 @@ def search_phase(ws: Workspace, history: Path, cache: Path, timeout: float) -> d
     with RssSampler() as rss, ws.server(history, cache, "search-build") as server:
         rss.watch(server.pid)
         ready = server.wait_ready(timeout)
+        own_at_ready, children_at_ready = cpu_seconds(server.pid)
         built = server.wait_search(timeout)
+        own, children = cpu_seconds(server.pid)
         with httpx.Client(base_url=server.base_url, timeout=10.0) as client:
             documents = int(get_json(client, "/health")["search"]["documents"])
         peak = rss.peak
@@ -596,6 +599,9 @@ def search_phase(ws: Workspace, history: Path, cache: Path, timeout: float) -> d
         "index_mib": round(size / MIB, 1),
         "documents": documents,
         "peak_rss_mib": round(peak / MIB, 1),
+        # the engine's threads and what feeds them; the processes reading the transcripts again
+        "server_cpu_s": round(own - own_at_ready, 2),
+        "reading_cpu_s": round(children - children_at_ready, 2),
     }
 
 
@@ -1010,6 +1016,11 @@ def build_report(results: Mapping[str, Any], checks: Sequence[Target]) -> Report
         Row(
             "Search page p95, slowest of the pages searched",
             f"{worst_p95([s for s in stats if s.name.startswith('/search')], 'page'):.1f} ms",
+        ),
+        Row(
+            "Search index build, CPU time",
+            f"{results['search']['server_cpu_s']:.1f} s in the server (the engine and what feeds "
+            f"it), {results['search']['reading_cpu_s']:.1f} s reading the transcripts again",
         ),
         Row(
             "Peak memory (RSS), building the search index",
