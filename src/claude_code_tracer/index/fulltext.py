@@ -40,9 +40,9 @@ WRITER_HEAP = 96_000_000
 SNIPPET_CHARS = 240
 # raw (untokenized) fields; the first ones are fast fields, counted for facets
 FACET_FIELDS = ("kind", "tool", "project", "session")
-RAW_FIELDS = (*FACET_FIELDS, "agent", "model", "branch", "path")
+RAW_FIELDS = (*FACET_FIELDS, "model", "branch", "path")
 # kept, not searched: a field of unique values costs the engine more than all of a text's words
-STORED_FIELDS = ("uuid", "usage_key")
+STORED_FIELDS = ("agent", "uuid", "usage_key")
 
 
 def _schema() -> tantivy.Schema:
@@ -231,27 +231,28 @@ class FullText:
         """Put a file's documents in place of those it had (kept until `commit`)."""
         w = self.writer()
         add = w.add_document
-        path, project, agent = source.path, source.project_hash, source.agent_id
+        path, project, agent = source.path, source.project_hash, source.agent_id.encode()
+        session = source.session_id
         w.delete_documents_by_term("path", path)
         for kind, body, symbols, line_no, uuid, ts, sid, tool, model, branch, error, key in docs:
-            doc = tantivy.Document(
-                body=body,
-                kind=kind,
-                tool=tool,
-                project=project,
-                session=source.session_id or sid,
-                agent=agent,
-                model=model,
-                branch=branch,
-                path=path,
-                uuid=uuid.encode(),
-                usage_key=key.encode(),
-                line=line_no,
-                ts=ts or 0,
-                error=int(error),
-            )
+            # field by field: much cheaper than the constructor's keyword arguments
+            doc = tantivy.Document()
+            doc.add_text("body", body)
             if symbols:
                 doc.add_text("symbols", symbols)
+            doc.add_text("kind", kind)
+            doc.add_text("tool", tool)
+            doc.add_text("project", project)
+            doc.add_text("session", session or sid)
+            doc.add_text("model", model)
+            doc.add_text("branch", branch)
+            doc.add_text("path", path)
+            doc.add_bytes("agent", agent)
+            doc.add_bytes("uuid", uuid.encode())
+            doc.add_bytes("usage_key", key.encode())
+            doc.add_integer("line", line_no)
+            doc.add_integer("ts", ts or 0)
+            doc.add_integer("error", int(error))
             add(doc)
         self.known[path] = (source.size, source.mtime_ns)
 
@@ -424,7 +425,7 @@ class FullText:
                     branch=str(_first(doc, "branch", "")),
                     project_hash=str(_first(doc, "project", "")),
                     session_id=str(_first(doc, "session", "")),
-                    agent_id=str(_first(doc, "agent", "")),
+                    agent_id=bytes(_first(doc, "agent", b"")).decode(),
                     uuid=bytes(_first(doc, "uuid", b"")).decode(),
                     usage_key=bytes(_first(doc, "usage_key", b"")).decode(),
                     snippet=snippet,
