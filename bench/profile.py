@@ -1,7 +1,7 @@
 """Where a cold index's time goes: each stage of the work over a whole history, in one process,
 as CPU seconds, beside ccusage's binary on the same files.
 
-uv run python bench/profile.py HISTORY [--ccusage-dir DIR]
+uv run python bench/profile.py HISTORY [--ccusage-dir DIR] [--search]
 
 The stages nest: each includes the one before it. "read" splits the files into lines; "decode"
 adds the JSON decoding of every line the parser reads (progress lines without a fact are passed
@@ -10,6 +10,9 @@ over before decoding, as the parser does); "parse" is the parser whole (rows for
 workers (DuckDB's inserts, the roll-ups, the prompt facts) is the indexer's own process; both
 are measured on a real cold index at the end. With W worker processes, a stage's CPU seconds
 ÷ W is the least wall time it can take.
+
+With --search, the least a search index of the same history costs: reading its searchable text
+back, and the engine (tantivy) indexing that text alone, without any other field.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import tantivy
 
 from claude_code_tracer.config import Settings
+from claude_code_tracer.index.fulltext import TOKENIZER, WRITER_HEAP, analyzer
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.ingest.batches import Source, chunk_work, parse_chunk
 from claude_code_tracer.ingest.discovery import discover
@@ -42,6 +47,7 @@ from claude_code_tracer.transcript.parser import (
     TYPE_KEY,
     parse_file,
 )
+from claude_code_tracer.transcript.search_text import read_rows
 from claude_code_tracer.transcript.state import FileJob
 from procs import ccusage_binary, log, run_ccusage
 
@@ -101,6 +107,32 @@ def columns(work: Work) -> int:
     return sum(parse_chunk(chunk).files for chunk in chunk_work(work))
 
 
+def search_floor(work: Work) -> dict[str, float]:
+    """The least a search index of the history costs: reading its searchable text back
+    (one process), and the engine indexing that text alone, with none of the fields beside
+    it, in memory (its own threads, as many as the workers)."""
+    gc.collect()
+    started = time.process_time()
+    docs = [read_rows(job.path) or [] for job, _ in work]
+    reading = time.process_time() - started
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("body", stored=False, tokenizer_name=TOKENIZER, index_option="position")
+    index = tantivy.Index(sb.build())
+    index.register_tokenizer(TOKENIZER, analyzer())
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=2)
+    started = time.process_time()
+    for rows in docs:
+        for row in rows:
+            doc = tantivy.Document()
+            doc.add_text("body", row[1])
+            writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    engine = time.process_time() - started
+    chars = sum(len(row[1]) for rows in docs for row in rows)
+    return {"reading_cpu_s": reading, "engine_cpu_s": engine, "chars": chars}
+
+
 def cpu(stage: Callable[[Work], int], work: Work) -> float:
     gc.collect()
     gc.disable()  # as the workers run
@@ -138,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("history", type=Path)
     ap.add_argument("--ccusage-dir", type=Path, default=None)
+    ap.add_argument("--search", action="store_true", help="also the search index's floor")
     a = ap.parse_args(argv)
     if not (a.history / "projects").is_dir():
         print(f"profile: {a.history} has no projects/", file=sys.stderr)
@@ -163,6 +196,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if a.ccusage_dir is not None and ccusage_binary(a.ccusage_dir) is not None:
         ccusage_s = run_ccusage(a.history, a.ccusage_dir).seconds
     print(report(stages, cold, ccusage_s, workers, size))
+    if a.search:
+        floor = search_floor(work)
+        print(
+            f"\nSearch index: reading the text back {floor['reading_cpu_s']:.2f} s CPU "
+            f"({floor['chars'] / 1e6:,.0f} M characters); the engine indexing the text alone "
+            f"{floor['engine_cpu_s']:.2f} s CPU: at least "
+            f"{floor['engine_cpu_s'] / workers:.2f} s on {workers} cores, "
+            f"{floor['engine_cpu_s'] / workers / cold['wall_s'] * 100:.0f} % of this cold index"
+        )
     return 0
 
 

@@ -59,7 +59,7 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
+def analyzer() -> tantivy.TextAnalyzer:
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(MAX_TOKEN_BYTES))
@@ -162,7 +162,7 @@ class FullText:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.schema = _schema()
-        self.analyzer = _analyzer()
+        self.analyzer = analyzer()
         self.lock = threading.Lock()  # the writer's
         self._writer: tantivy.IndexWriter | None = None
         self.index = self._open()
