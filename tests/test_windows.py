@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from claude_code_tracer.index.cursor import TimeRange
 from claude_code_tracer.index.models.windows import Block
 from claude_code_tracer.index.store import Store
-from claude_code_tracer.index.store_windows import block_spans
+from claude_code_tracer.index.store_windows import hour_blocks
 from helpers.api_fixtures import api
 from helpers.corpus import CCUSAGE_BLOCKS, CORPUS_BLOCK_EXTRA
 from helpers.safety import indexed_app
@@ -110,7 +110,7 @@ def test_blocks_across_midnight_a_5_hour_silence_and_a_new_hour(tmp_path: Path) 
     assert first.actual_end_time == at("2026-03-02T01:30:00Z")
     assert [s.session_id for s in first.sessions] == [SID] and first.projects == [PROJECT]
     assert got.active is None and got.max_block_tokens == 6666
-    assert [(s.start, s.first, s.last) for s in block_spans([])] == []
+    assert hour_blocks([]) == ([], {})
 
 
 def test_a_silence_longer_than_5_hours_is_listed_as_a_gap(tmp_path: Path) -> None:

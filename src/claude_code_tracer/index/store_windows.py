@@ -9,8 +9,7 @@ while its end is ahead and its last response is less than 5 hours old.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -47,15 +46,18 @@ WEEKS_SHOWN = 12
 TokenLimitArg = int | Literal["max"] | None
 CostLimitArg = float | Literal["max"] | None
 
-# every 15-minute roll-up of counted responses (by session and model), with its first and
-# last response: a block starts and ends on an hour, so no roll-up straddles two blocks, and
-# one pass over them gives the blocks, their totals, models and sessions
-ROLLUPS = """
-SELECT epoch_ms(b.bucket) AS bucket, coalesce(b.model, '?') AS model, b.project_hash,
-    b.session_id, b.responses, b.input_tokens, b.output_tokens, b.cache_creation_tokens,
-    b.cache_read_tokens, b.cost, epoch_ms(b.first_ts) AS first_ms, epoch_ms(b.last_ts) AS last_ms
+# counted responses by hour, model and session, with their first and last response: a block
+# starts on an hour and lasts whole hours, so no hour straddles two blocks, and one pass over
+# these rows, in order, gives the blocks, their totals, models and sessions
+HOURS = """
+SELECT epoch_ms(date_trunc('hour', b.bucket)) AS hour, coalesce(b.model, '?') AS model,
+    b.project_hash, b.session_id, sum(b.responses)::BIGINT, sum(b.input_tokens)::BIGINT,
+    sum(b.output_tokens)::BIGINT, sum(b.cache_creation_tokens)::BIGINT,
+    sum(b.cache_read_tokens)::BIGINT, sum(b.cost), epoch_ms(min(b.first_ts)),
+    epoch_ms(max(b.last_ts))
 FROM usage_buckets b WHERE b.bucket IS NOT NULL
-ORDER BY b.bucket
+GROUP BY ALL
+ORDER BY hour
 """
 RECENT = f"""
 SELECT {USAGE_SUMS} FROM usage u WHERE u.counted AND u.ts > ? AND u.ts <= ?
@@ -81,18 +83,35 @@ class Span:
         return self.start + BLOCK_MS
 
 
-def block_spans(buckets: Sequence[tuple[int, int, int]]) -> list[Span]:
-    """The blocks over (bucket start, first response, last response) roll-ups, sorted."""
-    starts = [b for b, _, _ in buckets]
+def hour_blocks(rows: Iterable[tuple[Any, ...]]) -> tuple[list[Span], dict[int, _Tally]]:
+    """The blocks over `HOURS` rows (sorted by hour), and each one's sums by its start."""
     spans: list[Span] = []
-    i, n = 0, len(buckets)
-    while i < n:
-        first = buckets[i][1]
-        start = first - first % HOUR_MS
-        j = bisect_left(starts, start + BLOCK_MS, i)
-        spans.append(Span(start, first, max(last for _, _, last in buckets[i:j])))
-        i = j
-    return spans
+    tallies: dict[int, _Tally] = {}
+    t = _Tally()
+    start = end = 0
+    for hour, model, project, session, n, i, o, cc, cr, cost, first, last in rows:
+        if not tallies or hour >= end:
+            if tallies:
+                spans.append(Span(start, t.first or 0, t.last or 0))
+            start, end = hour, hour + BLOCK_MS
+            t = tallies[start] = _Tally(first=first, last=last)
+        t.n += n
+        tokens = t.tokens
+        tokens[0] += i
+        tokens[1] += o
+        tokens[2] += cc
+        tokens[3] += cr
+        t.cost += cost
+        models = t.models
+        models[model] = models.get(model, 0.0) + cost
+        t.sessions.add((project, session))
+        if first < t.first:
+            t.first = first
+        if last > t.last:
+            t.last = last
+    if tallies:
+        spans.append(Span(start, t.first or 0, t.last or 0))
+    return spans, tallies
 
 
 def ms(at: datetime) -> int:
@@ -143,22 +162,6 @@ class _Tally:
         if "model" in r:
             self.detail(r)
         first, last = r.get("first_ms"), r.get("last_ms")
-        if first is not None and (self.first is None or first < self.first):
-            self.first = int(first)
-        if last is not None and (self.last is None or last > self.last):
-            self.last = int(last)
-
-    def add_rollup(self, r: tuple[Any, ...]) -> None:
-        """One row of `ROLLUPS`: its sums, its model's cost, its session, its times."""
-        _, model, project, session, n, i, o, cc, cr, cost, first, last = r
-        self.n += int(n or 0)
-        self.tokens[0] += int(i or 0)
-        self.tokens[1] += int(o or 0)
-        self.tokens[2] += int(cc or 0)
-        self.tokens[3] += int(cr or 0)
-        self.cost += float(cost or 0.0)
-        self.models[model] = self.models.get(model, 0.0) + float(cost or 0.0)
-        self.sessions.add((project, session))
         if first is not None and (self.first is None or first < self.first):
             self.first = int(first)
         if last is not None and (self.last is None or last > self.last):
@@ -251,20 +254,24 @@ class WindowReads(BaseReader):
         token_limit: TokenLimitArg = None,
         cost_limit: CostLimitArg = None,
     ) -> BlockList:
+        return BlockList.model_validate(
+            self.blocks_data(
+                rng, active_only=active_only, token_limit=token_limit, cost_limit=cost_limit
+            )
+        )
+
+    def blocks_data(
+        self,
+        rng: TimeRange = ALL_TIME,
+        *,
+        active_only: bool = False,
+        token_limit: TokenLimitArg = None,
+        cost_limit: CostLimitArg = None,
+    ) -> dict[str, Any]:
+        """`blocks` as plain data under the JSON names, in the model's order: what `BlockList`
+        validates, or what an answer serializes directly (a year holds a thousand blocks)."""
         now_ms = ms(self.now)
-        rollups = self.cur.execute(ROLLUPS).fetchall()
-        bounds: dict[int, list[int]] = {}
-        for r in rollups:
-            seen = bounds.get(r[0])
-            if seen is None:
-                bounds[r[0]] = [int(r[10]), int(r[11])]
-            else:
-                seen[0], seen[1] = min(seen[0], int(r[10])), max(seen[1], int(r[11]))
-        spans = block_spans([(b, f, la) for b, (f, la) in bounds.items()])
-        starts = [s.start for s in spans]
-        tallies: dict[int, _Tally] = {start: _Tally() for start in starts}
-        for r in rollups:
-            tallies[starts[bisect_right(starts, r[0]) - 1]].add_rollup(r)
+        spans, tallies = hour_blocks(self.cur.execute(HOURS).fetchall())
         last = spans[-1] if spans else None
         active_start = (
             last.start
@@ -308,23 +315,21 @@ class WindowReads(BaseReader):
             )
             out.append(block)
         if active_start is not None:
-            active = next((b for b in out if b["is_active"]), None) or self._block(
+            active = next((b for b in out if b["isActive"]), None) or self._block(
                 active_start, tallies.get(active_start, _Tally()), True, now_ms, tokens, cost
             )
-        return BlockList.model_validate(
-            {
-                "now": self.now.replace(tzinfo=UTC),
-                "timezone": rng.tz,
-                "since": rng.since,
-                "until": rng.until,
-                "blocks": ([active] if active is not None else []) if active_only else out,
-                "active": active,
-                "max_block_tokens": max_tokens,
-                "max_block_cost": max_cost,
-                "token_limit": None if tokens[0] is None else int(tokens[0]),
-                "cost_limit": cost[0],
-            }
-        )
+        return {
+            "now": self.now.replace(tzinfo=UTC),
+            "timezone": rng.tz,
+            "since": rng.since,
+            "until": rng.until,
+            "blocks": ([active] if active is not None else []) if active_only else out,
+            "active": active,
+            "maxBlockTokens": max_tokens,
+            "maxBlockCost": float(max_cost),
+            "tokenLimit": None if tokens[0] is None else int(tokens[0]),
+            "costLimit": None if cost[0] is None else float(cost[0]),
+        }
 
     def _block(
         self,
@@ -370,30 +375,30 @@ class WindowReads(BaseReader):
             if use is not None
         ]
         i, o, cc, cr = t.tokens
-        # plain data, validated once for the whole list (a year holds a thousand blocks)
+        models = t.models
         return {
             "id": stamp(start),
-            "start_time": utc(start),
-            "end_time": utc(end),
-            "first_activity": None if t.first is None else utc(t.first),
-            "actual_end_time": None if t.last is None else utc(t.last),
-            "is_active": active,
-            "is_gap": False,
+            "startTime": utc(start),
+            "endTime": utc(end),
+            "firstActivity": None if t.first is None else utc(t.first),
+            "actualEndTime": None if t.last is None else utc(t.last),
+            "isActive": active,
+            "isGap": False,
             "entries": t.n,
-            "token_counts": {
-                "input_tokens": i,
-                "output_tokens": o,
-                "cache_creation_input_tokens": cc,
-                "cache_read_input_tokens": cr,
+            "tokenCounts": {
+                "inputTokens": i,
+                "outputTokens": o,
+                "cacheCreationInputTokens": cc,
+                "cacheReadInputTokens": cr,
             },
-            "total_tokens": t.total,
-            "cost_usd": t.cost,
-            "models": sorted(t.models, key=lambda m: (-t.models[m], m)),
-            "sessions": [{"project_path": p, "session_id": s} for p, s in sorted(t.sessions)],
+            "totalTokens": i + o + cc + cr,
+            "costUSD": float(t.cost),
+            "models": sorted(models, key=lambda m: (-models[m], m)),
+            "sessions": [{"projectPath": p, "sessionId": s} for p, s in sorted(t.sessions)],
             "projects": sorted({p for p, _ in t.sessions}),
-            "elapsed_minutes": elapsed,
-            "remaining_minutes": remaining,
-            "burn_rate": burn,
+            "elapsedMinutes": elapsed,
+            "remainingMinutes": remaining,
+            "burnRate": burn,
             "recent": recent,
             "projection": projection,
             "limits": limits,
@@ -481,30 +486,27 @@ def _resolve(
 def _gap(start: int, end: int) -> dict[str, Any]:
     return {
         "id": f"gap-{stamp(start)}",
-        "start_time": utc(start),
-        "end_time": utc(end),
-        "first_activity": None,
-        "actual_end_time": None,
-        "is_active": False,
-        "is_gap": True,
+        "startTime": utc(start),
+        "endTime": utc(end),
+        "firstActivity": None,
+        "actualEndTime": None,
+        "isActive": False,
+        "isGap": True,
         "entries": 0,
-        "token_counts": dict.fromkeys(
-            (
-                "input_tokens",
-                "output_tokens",
-                "cache_creation_input_tokens",
-                "cache_read_input_tokens",
-            ),
-            0,
-        ),
-        "total_tokens": 0,
-        "cost_usd": 0.0,
+        "tokenCounts": {
+            "inputTokens": 0,
+            "outputTokens": 0,
+            "cacheCreationInputTokens": 0,
+            "cacheReadInputTokens": 0,
+        },
+        "totalTokens": 0,
+        "costUSD": 0.0,
         "models": [],
         "sessions": [],
         "projects": [],
-        "elapsed_minutes": None,
-        "remaining_minutes": None,
-        "burn_rate": None,
+        "elapsedMinutes": None,
+        "remainingMinutes": None,
+        "burnRate": None,
         "recent": None,
         "projection": None,
         "limits": [],
