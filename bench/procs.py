@@ -44,9 +44,14 @@ def free_port() -> int:
 # memory of a process tree
 
 
+def _stat_fields(stat: str) -> list[str]:
+    """The fields of /proc/PID/stat after the command: state, ppid, ... ("pid (comm) state
+    ppid ...": comm may hold spaces and parentheses)."""
+    return stat.rsplit(")", 1)[1].split()
+
+
 def _ppid(stat: str) -> int:
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses
-    return int(stat.rsplit(")", 1)[1].split()[1])
+    return int(_stat_fields(stat)[1])
 
 
 def process_tree(root: int) -> list[int]:
@@ -86,7 +91,7 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
     gone. A pool's processes count as children once the pool is shut down."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
+            fields = _stat_fields(fh.read())
     except (OSError, IndexError):
         return 0.0, 0.0
     tick = os.sysconf("SC_CLK_TCK")

@@ -37,7 +37,7 @@ from claude_code_tracer.index.fulltext import TOKENIZER, WRITER_HEAP, analyzer
 from claude_code_tracer.index.schema import Database
 from claude_code_tracer.ingest.batches import Source, chunk_work, parse_chunk
 from claude_code_tracer.ingest.discovery import discover
-from claude_code_tracer.ingest.sync import Indexer
+from claude_code_tracer.ingest.sync import Indexer, work_item
 from claude_code_tracer.pricing import PriceBook
 from claude_code_tracer.transcript.lines import iter_lines, open_regular
 from claude_code_tracer.transcript.parser import (
@@ -55,14 +55,7 @@ Work = list[tuple[FileJob, Source]]
 
 
 def jobs(history: Path) -> Work:
-    found = discover((history,)).files
-    return [
-        (
-            FileJob(i, f.path, f.project_hash, f.session_id, f.agent_id, f.meta_path),
-            Source(f.path, f.root, f.project_hash, f.agent_id, f.kind, f.size, f.mtime_ns),
-        )
-        for i, f in enumerate(found, start=1)
-    ]
+    return [work_item(f, i) for i, f in enumerate(discover((history,)).files, start=1)]
 
 
 def read_only(work: Work) -> int:

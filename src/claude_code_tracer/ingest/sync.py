@@ -126,6 +126,12 @@ class SyncReport:
 Progress = Callable[[IndexStatus], None]
 
 
+def work_item(f: DiscoveredFile, file_id: int) -> tuple[FileJob, Source]:
+    """A discovered file as the parser's job and the `files` row's source."""
+    job = FileJob(file_id, f.path, f.project_hash, f.session_id, f.agent_id, f.meta_path)
+    return job, Source(f.path, f.root, f.project_hash, f.agent_id, f.kind, f.size, f.mtime_ns)
+
+
 class Indexer:
     """Keeps the index in step with the data directories."""
 
@@ -231,9 +237,7 @@ class Indexer:
                     fid = known[f.path][0]
                 else:
                     fid, next_id = next_id, next_id + 1
-                job = FileJob(fid, f.path, f.project_hash, f.session_id, f.agent_id, f.meta_path)
-                src = Source(f.path, f.root, f.project_hash, f.agent_id, f.kind, f.size, f.mtime_ns)
-                work.append((job, src))
+                work.append(work_item(f, fid))
             total = sum(f.size for f in changed)
             status = self.status
             status.state = "indexing" if status.state != "ready" else "ready"
